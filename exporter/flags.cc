@@ -1,0 +1,116 @@
+#include "exporter/flags.h"
+
+#include <functional>
+#include <map>
+
+#include "exporter/log.h"
+
+namespace proctree {
+
+std::string Usage() {
+  return std::string(
+             "usage: proctree_exporter [<flags>]\n"
+             "\n"
+             "Per-process and process-tree metrics for Prometheus.\n"
+             "\n"
+             "Flags:\n"
+             "  --help                      Show this help and exit.\n"
+             "  --version                   Show version and exit.\n"
+             "  --web.listen-address=ADDR   Address to listen on; repeatable. Default: ") +
+         kDefaultListenAddress +
+         "\n"
+         "  --web.telemetry-path=PATH   Path under which to expose metrics. Default: /metrics\n"
+         "  --config.file=FILE          YAML configuration; the embedded default when absent.\n"
+         "  --procfs=PATH               procfs mount point. Default: /proc\n"
+         "  --log.level=LEVEL           debug, info, warn or error. Default: info\n"
+         "  --log.format=FORMAT         logfmt or json. Default: logfmt\n"
+         "  --once                      Print one scrape to stdout and exit.\n";
+}
+
+FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& version_text, Flags* out,
+                        std::string* message) {
+  using Setter = std::function<bool(const std::string&)>;
+  const std::map<std::string, Setter> valued = {
+      {"web.listen-address", [&](const std::string& v) { out->listen_addresses.push_back(v); return true; }},
+      {"web.telemetry-path",
+       [&](const std::string& v) {
+         if (v.empty() || v[0] != '/' || v == "/" || v == "/-/healthy") {
+           *message = "--web.telemetry-path must start with '/' and not be / or /-/healthy: " + v;
+           return false;
+         }
+         out->telemetry_path = v;
+         return true;
+       }},
+      {"config.file", [&](const std::string& v) { out->config_file = v; return true; }},
+      {"procfs", [&](const std::string& v) { out->procfs = v; return true; }},
+      {"log.level",
+       [&](const std::string& v) {
+         log::Level l;
+         if (!log::ParseLevel(v, &l)) {
+           *message = "--log.level must be one of debug, info, warn, error: " + v;
+           return false;
+         }
+         out->log_level = v;
+         return true;
+       }},
+      {"log.format",
+       [&](const std::string& v) {
+         log::Format f;
+         if (!log::ParseFormat(v, &f)) {
+           *message = "--log.format must be logfmt or json: " + v;
+           return false;
+         }
+         out->log_format = v;
+         return true;
+       }},
+  };
+
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.rfind("--", 0) != 0) {
+      *message = "unexpected argument: " + arg;
+      return FlagsOutcome::kUsageError;
+    }
+    std::string name = arg.substr(2);
+    std::string value;
+    bool has_value = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    if (name == "help" || name == "version" || name == "once") {
+      if (has_value) {
+        *message = "--" + name + " takes no value";
+        return FlagsOutcome::kUsageError;
+      }
+      if (name == "help") {
+        *message = Usage();
+        return FlagsOutcome::kExitOk;
+      }
+      if (name == "version") {
+        *message = version_text;
+        return FlagsOutcome::kExitOk;
+      }
+      out->once = true;
+      continue;
+    }
+    auto it = valued.find(name);
+    if (it == valued.end()) {
+      *message = "unknown flag: --" + name;
+      return FlagsOutcome::kUsageError;
+    }
+    if (!has_value) {
+      if (i + 1 >= argc) {
+        *message = "flag --" + name + " needs a value";
+        return FlagsOutcome::kUsageError;
+      }
+      value = argv[++i];
+    }
+    if (!it->second(value)) return FlagsOutcome::kUsageError;
+  }
+  if (out->listen_addresses.empty()) out->listen_addresses.push_back(kDefaultListenAddress);
+  return FlagsOutcome::kRun;
+}
+
+}  // namespace proctree

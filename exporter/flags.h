@@ -1,0 +1,29 @@
+#pragma once
+// Command-line flags, named as the Prometheus ecosystem names them
+// (node_exporter, exporter-toolkit). Both --flag=value and --flag value work.
+#include <string>
+#include <vector>
+
+namespace proctree {
+
+inline constexpr const char* kDefaultListenAddress = ":9818";
+
+struct Flags {
+  std::vector<std::string> listen_addresses;  // empty means {kDefaultListenAddress}
+  std::string telemetry_path = "/metrics";
+  std::string config_file;  // empty: the embedded default
+  std::string procfs = "/proc";
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  bool once = false;
+};
+
+enum class FlagsOutcome { kRun, kExitOk, kUsageError };
+
+// On kExitOk, *message is the text to print (help or version); on
+// kUsageError, the reason.
+FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& version_text, Flags* out,
+                        std::string* message);
+std::string Usage();
+
+}  // namespace proctree

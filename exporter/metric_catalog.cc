@@ -1,0 +1,128 @@
+#include "exporter/metric_catalog.h"
+
+#include <prometheus/check_names.h>
+
+namespace proctree {
+
+namespace {
+using prometheus::MetricType;
+using G = FieldGroup;
+
+const std::vector<FamilyDef> kCatalog = {
+    {Fam::kProcessInfo, "proctree_process_info", "Process identity: parent pid and user. Always 1.",
+     MetricType::Gauge, FieldGroups(G::kStat) | G::kStatus},
+    {Fam::kProcessStartTime, "proctree_process_start_time_seconds",
+     "Start time of the process since the unix epoch in seconds.", MetricType::Gauge, G::kStat},
+    {Fam::kProcessCpu, "proctree_process_cpu_seconds_total",
+     "CPU time spent by the process, by mode.", MetricType::Counter, G::kStat},
+    {Fam::kProcessChildrenCpu, "proctree_process_children_cpu_seconds_total",
+     "CPU time of the process's waited-for (reaped) children, by mode.", MetricType::Counter, G::kStat},
+    {Fam::kProcessBlkioDelay, "proctree_process_blkio_delay_seconds_total",
+     "Time the process spent waiting for block IO (delay accounting).", MetricType::Counter, G::kStat},
+    {Fam::kProcessMemory, "proctree_process_memory_bytes", "Process memory by type, in bytes.",
+     MetricType::Gauge, FieldGroups(G::kStatm) | G::kStatus},
+    {Fam::kProcessPageFaults, "proctree_process_page_faults_total", "Page faults by kind.",
+     MetricType::Counter, G::kStat},
+    {Fam::kProcessContextSwitches, "proctree_process_context_switches_total",
+     "Context switches by kind.", MetricType::Counter, G::kStatus},
+    {Fam::kProcessThreads, "proctree_process_threads", "Number of threads in the process.",
+     MetricType::Gauge, G::kStat},
+    {Fam::kProcessOpenFds, "proctree_process_open_fds", "Number of open file descriptors.",
+     MetricType::Gauge, G::kFds},
+    {Fam::kProcessMaxFds, "proctree_process_max_fds",
+     "Soft limit on open file descriptors (+Inf when unlimited).", MetricType::Gauge, G::kLimits},
+    {Fam::kProcessIoBytes, "proctree_process_io_bytes_total",
+     "Bytes the process caused to be read from or written to storage.", MetricType::Counter, G::kIo},
+    {Fam::kProcessIoChars, "proctree_process_io_chars_total",
+     "Bytes passed to read and write system calls, including cache hits.", MetricType::Counter, G::kIo},
+    {Fam::kProcessIoSyscalls, "proctree_process_io_syscalls_total",
+     "Read and write system calls made by the process.", MetricType::Counter, G::kIo},
+    {Fam::kProcessNice, "proctree_process_nice", "Nice value of the process.", MetricType::Gauge,
+     G::kStat},
+    {Fam::kProcesses, "proctree_processes", "Number of processes by state.", MetricType::Gauge,
+     G::kStat},
+    {Fam::kProbeErrors, "proctree_probe_errors_total",
+     "Failed system calls while probing processes, by syscall, source and errno.",
+     MetricType::Counter, {}},
+    {Fam::kProbeParseErrors, "proctree_probe_parse_errors_total",
+     "Files that were read but did not have the expected format, by source.", MetricType::Counter, {}},
+    {Fam::kProbeFeatureSupported, "proctree_probe_feature_supported",
+     "Whether this OS module can provide a feature at all (1) or not (0).", MetricType::Gauge, {}},
+    {Fam::kScrapeDuration, "proctree_scrape_duration_seconds", "Duration of this scrape, by phase.",
+     MetricType::Gauge, {}},
+    {Fam::kScrapeProcesses, "proctree_scrape_processes", "Processes read in this scrape.",
+     MetricType::Gauge, {}},
+    {Fam::kBuildInfo, "proctree_exporter_build_info",
+     "Version, revision and OS of this exporter build. Always 1.", MetricType::Gauge, {}},
+    {Fam::kSelfCpu, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+     MetricType::Counter, {}},
+    {Fam::kSelfResidentMemory, "process_resident_memory_bytes", "Resident memory size in bytes.",
+     MetricType::Gauge, {}},
+    {Fam::kSelfVirtualMemory, "process_virtual_memory_bytes", "Virtual memory size in bytes.",
+     MetricType::Gauge, {}},
+    {Fam::kSelfOpenFds, "process_open_fds", "Number of open file descriptors.", MetricType::Gauge, {}},
+    {Fam::kSelfMaxFds, "process_max_fds", "Maximum number of open file descriptors.",
+     MetricType::Gauge, {}},
+    {Fam::kSelfStartTime, "process_start_time_seconds",
+     "Start time of the process since unix epoch in seconds.", MetricType::Gauge, {}},
+};
+
+// Every label name any family uses; checked at start-up with the families.
+const char* const kLabelNames[] = {"pid",   "comm",     "ppid",   "user",      "mode",   "memtype",
+                                   "kind",  "direction", "state", "syscall",   "source", "errno",
+                                   "feature", "phase",   "version", "revision", "os"};
+}  // namespace
+
+const std::vector<FamilyDef>& Catalog() { return kCatalog; }
+
+const FamilyDef& Def(Fam f) { return kCatalog[static_cast<std::size_t>(f)]; }
+
+std::vector<std::string> CatalogNames() {
+  std::vector<std::string> names;
+  for (const auto& d : kCatalog) names.emplace_back(d.name);
+  return names;
+}
+
+EnabledFamilies EnabledFamilies::All() {
+  EnabledFamilies e;
+  e.bits_.set();
+  return e;
+}
+
+EnabledFamilies EnabledFamilies::FromPolicy(const MetricsPolicy& policy) {
+  EnabledFamilies e;
+  for (const auto& d : kCatalog) e.set(d.id, policy.Allows(d.name));
+  return e;
+}
+
+FieldGroups EnabledFamilies::RequiredGroups() const {
+  FieldGroups g;
+  for (const auto& d : kCatalog)
+    if (has(d.id)) g |= d.needs;
+  // A process without stat has no identity, so stat is read whenever any process family is on.
+  if (!g.empty()) g |= FieldGroup::kStat;
+  return g;
+}
+
+bool CheckCatalogNames(std::string* error) {
+  for (std::size_t i = 0; i < kCatalog.size(); ++i) {
+    const auto& d = kCatalog[i];
+    if (static_cast<std::size_t>(d.id) != i) {
+      *error = "catalog out of order at " + std::string(d.name);
+      return false;
+    }
+    if (!prometheus::CheckMetricName(std::string(d.name))) {
+      *error = "invalid metric name " + std::string(d.name);
+      return false;
+    }
+  }
+  for (const char* l : kLabelNames) {
+    if (!prometheus::CheckLabelName(l)) {
+      *error = std::string("invalid label name ") + l;
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace proctree

@@ -1,0 +1,78 @@
+#pragma once
+// Every family the exporter can serve: name, help, type and which probe field
+// groups it needs. The allowlist is applied here, so a family that is off
+// makes its /proc file unread.
+#include <bitset>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/metric_type.h>
+
+#include "config/config.h"
+#include "probes/scan_request.h"
+
+namespace proctree {
+
+enum class Fam : int {
+  kProcessInfo,
+  kProcessStartTime,
+  kProcessCpu,
+  kProcessChildrenCpu,
+  kProcessBlkioDelay,
+  kProcessMemory,
+  kProcessPageFaults,
+  kProcessContextSwitches,
+  kProcessThreads,
+  kProcessOpenFds,
+  kProcessMaxFds,
+  kProcessIoBytes,
+  kProcessIoChars,
+  kProcessIoSyscalls,
+  kProcessNice,
+  kProcesses,
+  kProbeErrors,
+  kProbeParseErrors,
+  kProbeFeatureSupported,
+  kScrapeDuration,
+  kScrapeProcesses,
+  kBuildInfo,
+  kSelfCpu,
+  kSelfResidentMemory,
+  kSelfVirtualMemory,
+  kSelfOpenFds,
+  kSelfMaxFds,
+  kSelfStartTime,
+  kCount,
+};
+
+struct FamilyDef {
+  Fam id;
+  std::string_view name;
+  std::string_view help;
+  prometheus::MetricType type;
+  FieldGroups needs;  // for per-process families: what the probe must read
+};
+
+const std::vector<FamilyDef>& Catalog();
+const FamilyDef& Def(Fam f);
+std::vector<std::string> CatalogNames();
+
+class EnabledFamilies {
+ public:
+  static EnabledFamilies All();
+  static EnabledFamilies FromPolicy(const MetricsPolicy& policy);
+  bool has(Fam f) const { return bits_.test(static_cast<std::size_t>(f)); }
+  void set(Fam f, bool on) { bits_.set(static_cast<std::size_t>(f), on); }
+  // The union of the field groups the enabled per-process families need.
+  FieldGroups RequiredGroups() const;
+
+ private:
+  std::bitset<static_cast<std::size_t>(Fam::kCount)> bits_;
+};
+
+// Checks every metric and label name the exporter can emit; false with
+// *error naming the first invalid one.
+bool CheckCatalogNames(std::string* error);
+
+}  // namespace proctree

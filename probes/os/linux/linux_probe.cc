@@ -1,0 +1,360 @@
+#include "probes/os/linux/linux_probe.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fcntl.h>
+#include <limits>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "probes/os/linux/proc_files.h"
+#include "probes/os/linux/proc_parsers.h"
+
+namespace proctree {
+
+namespace {
+
+using linux_proc::ReadBuffer;
+using linux_proc::SyscallFailure;
+
+constexpr std::uint64_t kPfKthread = 0x00200000;  // include/linux/sched.h
+
+ProcessState StateFromChar(char c) {
+  switch (c) {
+    case 'R': return ProcessState::kRunning;
+    case 'S': return ProcessState::kSleeping;
+    case 'D': return ProcessState::kDiskSleep;
+    case 'T': return ProcessState::kStopped;
+    case 't': return ProcessState::kTracingStop;
+    case 'Z': return ProcessState::kZombie;
+    case 'X':
+    case 'x': return ProcessState::kDead;
+    case 'K': return ProcessState::kWakeKill;
+    case 'W': return ProcessState::kWaking;
+    case 'P': return ProcessState::kParked;
+    case 'I': return ProcessState::kIdle;
+    default: return ProcessState::kUnknown;
+  }
+}
+
+bool ParsePid(const char* name, std::int64_t* pid) {
+  if (*name < '1' || *name > '9') return false;
+  std::int64_t v = 0;
+  for (const char* p = name; *p; ++p) {
+    if (*p < '0' || *p > '9') return false;
+    v = v * 10 + (*p - '0');
+    if (v > std::numeric_limits<std::int32_t>::max()) return false;
+  }
+  *pid = v;
+  return true;
+}
+
+// One scan's state: the reusable buffer and the error sink. Not shared
+// between threads, so concurrent scrapes each have their own.
+class Reader {
+ public:
+  Reader(ScanErrors& errors, double ticks, std::uint64_t page_size, double boot_time)
+      : errors_(errors), ticks_(ticks), page_size_(page_size), boot_time_(boot_time) {}
+
+  enum class Outcome { kOk, kVanished };
+
+  // Fills *s from the directory pid_fd. kVanished means: drop the process.
+  Outcome Read(int pid_fd, std::int64_t pid, std::string_view dir_path, const ScanRequest& req,
+               ProcessSample* s) {
+    pid_ = pid;
+    dir_path_ = dir_path;
+    std::string_view text;
+
+    // No identity without stat: any failure there drops the process.
+    if (ReadFile(pid_fd, "stat", "stat", &text) != FileRead::kOk) return Outcome::kVanished;
+    linux_proc::StatFields st;
+    if (!linux_proc::ParseStat(text, &st)) {
+      errors_.Parse(pid_, "stat", Path("stat"));
+      return Outcome::kVanished;
+    }
+    FillStat(st, s);
+
+    if (s->state == ProcessState::kZombie || s->state == ProcessState::kDead) {
+      // A zombie has released its memory, files and io accounting; stat is all it has.
+      MarkZombie(req, s);
+      return Outcome::kOk;
+    }
+    if (req.groups.has(FieldGroup::kStatus) && !ReadStatus(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kStatm) && !ReadStatm(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kIo) && !ReadIo(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kFds) && !ReadFds(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kLimits) && !ReadLimits(pid_fd, s)) return Outcome::kVanished;
+    return Outcome::kOk;
+  }
+
+ private:
+  enum class FileRead { kOk, kFailed, kVanished };
+
+  std::string Path(std::string_view file) const {
+    std::string p(dir_path_);
+    p += '/';
+    p += file;
+    return p;
+  }
+
+  // Every failed syscall is counted here, once.
+  FileRead ReadFile(int pid_fd, const char* name, std::string_view source, std::string_view* text) {
+    SyscallFailure fail;
+    if (buf_.ReadAt(pid_fd, name, text, &fail)) return FileRead::kOk;
+    Record(fail, source, name);
+    *text = {};
+    return TranslateErrno(fail.err) == ErrorKind::kVanished ? FileRead::kVanished : FileRead::kFailed;
+  }
+
+  // Reads and parses one file. Returns false only when the process vanished;
+  // on any other failure every field in `fields` is marked failed.
+  template <typename Parsed, typename ParseFn, typename... Fields>
+  bool ReadParsed(int pid_fd, const char* name, ParseFn parse, Parsed* parsed, bool* ok,
+                  Fields*... fields) {
+    std::string_view text;
+    FileRead r = ReadFile(pid_fd, name, name, &text);
+    if (r == FileRead::kVanished) return false;
+    *ok = r == FileRead::kOk && parse(text, parsed);
+    if (r == FileRead::kOk && !*ok) errors_.Parse(pid_, name, Path(name));
+    if (!*ok) (fields->mark(FieldState::kFailed), ...);
+    return true;
+  }
+
+  void Record(const SyscallFailure& fail, std::string_view source, const char* name) {
+    errors_.Syscall(pid_, fail.syscall, source, Path(name), fail.err);
+  }
+
+  double Ticks(std::uint64_t t) const { return static_cast<double>(t) / ticks_; }
+
+  void FillStat(const linux_proc::StatFields& st, ProcessSample* s) {
+    s->pid = st.pid;
+    s->ppid = st.ppid;
+    s->comm = st.comm;
+    s->state = StateFromChar(st.state);
+    s->kernel_thread = (st.flags & kPfKthread) != 0;
+    s->start_time_ticks = st.starttime;
+    s->start_time_seconds = boot_time_ + Ticks(st.starttime);
+    s->cpu_user_seconds.set(Ticks(st.utime));
+    s->cpu_system_seconds.set(Ticks(st.stime));
+    // cutime/cstime are signed in the kernel's format but never negative in practice.
+    s->children_user_seconds.set(Ticks(static_cast<std::uint64_t>(std::max<std::int64_t>(st.cutime, 0))));
+    s->children_system_seconds.set(Ticks(static_cast<std::uint64_t>(std::max<std::int64_t>(st.cstime, 0))));
+    if (st.delayacct_blkio_ticks) s->blkio_delay_seconds.set(Ticks(*st.delayacct_blkio_ticks));
+    else s->blkio_delay_seconds.mark(FieldState::kUnsupported);
+    s->minor_faults.set(st.minflt);
+    s->major_faults.set(st.majflt);
+    s->threads.set(st.num_threads);
+    s->nice.set(st.nice);
+  }
+
+  static void MarkZombie(const ScanRequest& req, ProcessSample* s) {
+    auto mark = [](auto&... f) { (f.mark(FieldState::kUnsupported), ...); };
+    if (req.groups.has(FieldGroup::kStatus))
+      mark(s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches, s->memory_swap_bytes);
+    if (req.groups.has(FieldGroup::kStatm))
+      mark(s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes, s->memory_text_bytes,
+           s->memory_data_bytes);
+    if (req.groups.has(FieldGroup::kIo))
+      mark(s->io_read_bytes, s->io_write_bytes, s->io_read_chars, s->io_write_chars,
+           s->io_read_syscalls, s->io_write_syscalls);
+    if (req.groups.has(FieldGroup::kFds)) mark(s->open_fds);
+    if (req.groups.has(FieldGroup::kLimits)) mark(s->max_fds);
+  }
+
+  template <typename T>
+  static void SetOr(Field<T>& field, const std::optional<T>& v, FieldState otherwise) {
+    if (v) field.set(*v);
+    else field.mark(otherwise);
+  }
+
+  bool ReadStatus(int pid_fd, ProcessSample* s) {
+    linux_proc::StatusFields f;
+    bool ok = false;
+    if (!ReadParsed(pid_fd, "status", linux_proc::ParseStatus, &f, &ok, &s->uid,
+                    &s->voluntary_ctxt_switches, &s->involuntary_ctxt_switches,
+                    &s->memory_swap_bytes))
+      return false;
+    if (!ok) return true;
+    SetOr(s->uid, f.real_uid, FieldState::kFailed);
+    SetOr(s->voluntary_ctxt_switches, f.voluntary_ctxt_switches, FieldState::kUnsupported);
+    SetOr(s->involuntary_ctxt_switches, f.nonvoluntary_ctxt_switches, FieldState::kUnsupported);
+    // Kernel threads have no address space and no VmSwap line.
+    SetOr(s->memory_swap_bytes, f.vm_swap_bytes, FieldState::kUnsupported);
+    return true;
+  }
+
+  bool ReadStatm(int pid_fd, ProcessSample* s) {
+    linux_proc::StatmFields f;
+    bool ok = false;
+    if (!ReadParsed(pid_fd, "statm", linux_proc::ParseStatm, &f, &ok, &s->memory_rss_bytes,
+                    &s->memory_vms_bytes, &s->memory_shared_bytes, &s->memory_text_bytes,
+                    &s->memory_data_bytes))
+      return false;
+    if (!ok) return true;
+    s->memory_rss_bytes.set(f.resident * page_size_);
+    s->memory_vms_bytes.set(f.size * page_size_);
+    s->memory_shared_bytes.set(f.shared * page_size_);
+    s->memory_text_bytes.set(f.text * page_size_);
+    s->memory_data_bytes.set(f.data * page_size_);
+    return true;
+  }
+
+  bool ReadIo(int pid_fd, ProcessSample* s) {
+    linux_proc::IoFields f;
+    bool ok = false;
+    if (!ReadParsed(pid_fd, "io", linux_proc::ParseIo, &f, &ok, &s->io_read_bytes,
+                    &s->io_write_bytes, &s->io_read_chars, &s->io_write_chars,
+                    &s->io_read_syscalls, &s->io_write_syscalls))
+      return false;
+    if (!ok) return true;
+    s->io_read_bytes.set(f.read_bytes);
+    s->io_write_bytes.set(f.write_bytes);
+    s->io_read_chars.set(f.rchar);
+    s->io_write_chars.set(f.wchar);
+    s->io_read_syscalls.set(f.syscr);
+    s->io_write_syscalls.set(f.syscw);
+    return true;
+  }
+
+  bool ReadFds(int pid_fd, ProcessSample* s) {
+    SyscallFailure fail;
+    std::uint64_t n = 0;
+    if (buf_.CountDirEntries(pid_fd, "fd", &n, &fail)) {
+      s->open_fds.set(n);
+      return true;
+    }
+    Record(fail, "fd", "fd");
+    if (TranslateErrno(fail.err) == ErrorKind::kVanished) return false;
+    s->open_fds.mark(FieldState::kFailed);
+    return true;
+  }
+
+  bool ReadLimits(int pid_fd, ProcessSample* s) {
+    std::optional<std::uint64_t> soft;
+    bool ok = false;
+    if (!ReadParsed(pid_fd, "limits", linux_proc::ParseLimitsMaxOpenFiles, &soft, &ok, &s->max_fds))
+      return false;
+    if (ok) s->max_fds.set(soft ? static_cast<double>(*soft) : std::numeric_limits<double>::infinity());
+    return true;
+  }
+
+  ScanErrors& errors_;
+  double ticks_;
+  std::uint64_t page_size_;
+  double boot_time_;
+  ReadBuffer buf_;
+  std::int64_t pid_ = 0;
+  std::string_view dir_path_;
+};
+
+}  // namespace
+
+std::unique_ptr<LinuxProbe> LinuxProbe::Open(const std::string& root, std::string* error) {
+  int fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    *error = "cannot open procfs directory " + root + ": " + std::strerror(errno);
+    return nullptr;
+  }
+  ReadBuffer buf(4096);
+  std::string_view text;
+  SyscallFailure fail;
+  if (!buf.ReadAt(fd, "stat", &text, &fail)) {
+    *error = "cannot read " + root + "/stat: " + std::strerror(fail.err);
+    ::close(fd);
+    return nullptr;
+  }
+  std::uint64_t btime = 0;
+  if (!linux_proc::ParseBootTime(text, &btime)) {
+    *error = root + "/stat has no btime line; is " + root + " a procfs mount?";
+    ::close(fd);
+    return nullptr;
+  }
+  long ticks = ::sysconf(_SC_CLK_TCK);
+  long page = ::sysconf(_SC_PAGESIZE);
+  if (ticks <= 0) ticks = 100;
+  if (page <= 0) page = 4096;
+  return std::unique_ptr<LinuxProbe>(new LinuxProbe(fd, static_cast<double>(btime), ticks, page));
+}
+
+LinuxProbe::~LinuxProbe() { ::close(root_fd_); }
+
+bool LinuxProbe::Supports(Feature f) const {
+  // Everything in the Feature list comes from procfs on any kernel we run on.
+  return f != Feature::kCount;
+}
+
+ScanResult LinuxProbe::Scan(const ScanRequest& req, ScanErrors& errors) const {
+  ScanResult result;
+  Reader reader(errors, ticks_, page_size_, boot_time_);
+
+  // A private fd for the listing: concurrent scans must not share a directory offset.
+  int list_fd = ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (list_fd < 0) {
+    errors.Syscall(0, "openat", "proc", ".", errno);
+    return result;
+  }
+  // Pids first, then the reads: the listing buffer is reused for fd counts.
+  std::vector<std::pair<std::int64_t, std::string>> pids;
+  pids.reserve(1024);
+  std::vector<char> dents(32 * 1024);
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, list_fd, dents.data(), dents.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      errors.Syscall(0, "getdents64", "proc", ".", errno);
+      break;
+    }
+    if (n == 0) break;
+    for (long off = 0; off < n;) {
+      struct Dirent {
+        std::uint64_t ino;
+        std::int64_t off;
+        unsigned short reclen;
+        unsigned char type;
+        char name[];
+      };
+      auto* d = reinterpret_cast<Dirent*>(dents.data() + off);
+      std::int64_t pid = 0;
+      if (ParsePid(d->name, &pid)) pids.emplace_back(pid, d->name);
+      off += d->reclen;
+    }
+  }
+  ::close(list_fd);
+
+  result.processes.reserve(pids.size());
+  for (const auto& [pid, name] : pids) {
+    int pid_fd = ::openat(root_fd_, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pid_fd < 0) {
+      errors.Syscall(pid, "openat", "proc", name, errno);
+      continue;
+    }
+    ProcessSample s;
+    if (reader.Read(pid_fd, pid, name, req, &s) == Reader::Outcome::kOk) {
+      result.processes.push_back(std::move(s));
+    }
+    ::close(pid_fd);
+  }
+  return result;
+}
+
+std::optional<ProcessSample> LinuxProbe::SampleSelf(const ScanRequest& req, ScanErrors& errors) const {
+  // Always the real /proc: --procfs may point at another namespace's mount or a fixture.
+  int fd = ::open("/proc/self", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    errors.Syscall(0, "openat", "proc", "/proc/self", errno);
+    return std::nullopt;
+  }
+  Reader reader(errors, ticks_, page_size_, boot_time_);
+  ProcessSample s;
+  auto outcome = reader.Read(fd, ::getpid(), "/proc/self", req, &s);
+  ::close(fd);
+  if (outcome != Reader::Outcome::kOk) return std::nullopt;
+  return s;
+}
+
+std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error) {
+  return LinuxProbe::Open(root, error);
+}
+
+}  // namespace proctree

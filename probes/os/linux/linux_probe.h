@@ -1,0 +1,35 @@
+#pragma once
+// The Linux module: everything from procfs, each process read once per scan
+// (psutil's oneshot()), files opened relative to per-pid directory fds.
+#include <memory>
+#include <string>
+
+#include "probes/probe.h"
+
+namespace proctree {
+
+class LinuxProbe final : public Probe {
+ public:
+  // root is the procfs mount (/proc, /host/proc, or a fixture tree).
+  static std::unique_ptr<LinuxProbe> Open(const std::string& root, std::string* error);
+  ~LinuxProbe() override;
+
+  std::string_view os() const override { return "linux"; }
+  bool Supports(Feature f) const override;
+  ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const override;
+  std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override;
+
+  double boot_time() const { return boot_time_; }
+
+ private:
+  LinuxProbe(int root_fd, double boot_time, long ticks, long page_size)
+      : root_fd_(root_fd), boot_time_(boot_time), ticks_(static_cast<double>(ticks)),
+        page_size_(static_cast<std::uint64_t>(page_size)) {}
+
+  int root_fd_;
+  double boot_time_;
+  double ticks_;
+  std::uint64_t page_size_;
+};
+
+}  // namespace proctree

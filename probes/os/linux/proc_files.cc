@@ -1,0 +1,80 @@
+#include "probes/os/linux/proc_files.h"
+
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace proctree::linux_proc {
+
+namespace {
+struct LinuxDirent64 {
+  std::uint64_t d_ino;
+  std::int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+}  // namespace
+
+bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
+                        std::size_t max_bytes) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    *fail = {"openat", errno};
+    return false;
+  }
+  std::size_t used = 0;
+  for (;;) {
+    if (used == data_.size()) {
+      if (data_.size() >= max_bytes) break;  // oversized: keep the first max_bytes
+      data_.resize(std::min(data_.size() * 2, max_bytes));
+    }
+    ssize_t n = ::read(fd, data_.data() + used, data_.size() - used);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *fail = {"read", errno};
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  *text = std::string_view(data_.data(), used);
+  return true;
+}
+
+bool ReadBuffer::CountDirEntries(int dirfd, const char* name, std::uint64_t* count,
+                                 SyscallFailure* fail) {
+  int fd = ::openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    *fail = {"openat", errno};
+    return false;
+  }
+  std::uint64_t n_entries = 0;
+  for (;;) {
+    long n = ::syscall(SYS_getdents64, fd, data_.data(), data_.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *fail = {"getdents64", errno};
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    for (long off = 0; off < n;) {
+      auto* d = reinterpret_cast<LinuxDirent64*>(data_.data() + off);
+      const char* nm = d->d_name;
+      bool dot = nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0));
+      if (!dot) ++n_entries;
+      off += d->d_reclen;
+    }
+  }
+  ::close(fd);
+  *count = n_entries;
+  return true;
+}
+
+}  // namespace proctree::linux_proc

@@ -1,0 +1,32 @@
+#pragma once
+// Raw access to /proc files with one reusable buffer per scan: openat
+// relative to a directory fd, read to EOF, report which syscall failed.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace proctree::linux_proc {
+
+struct SyscallFailure {
+  const char* syscall = nullptr;  // "openat", "read", "getdents64", "close"
+  int err = 0;
+};
+
+class ReadBuffer {
+ public:
+  explicit ReadBuffer(std::size_t initial = 16 * 1024) : data_(initial) {}
+  // Reads the whole file `name` under `dirfd` (up to max_bytes; a longer file
+  // is cut there). On failure returns false and fills *fail.
+  bool ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
+              std::size_t max_bytes = 1 << 20);
+  // Counts the entries of directory `name` under `dirfd`, skipping "." and "..".
+  bool CountDirEntries(int dirfd, const char* name, std::uint64_t* count, SyscallFailure* fail);
+  char* data() { return data_.data(); }
+  std::size_t capacity() const { return data_.size(); }
+
+ private:
+  std::vector<char> data_;
+};
+
+}  // namespace proctree::linux_proc

@@ -1,0 +1,56 @@
+#pragma once
+// The one interface every OS module implements (psutil's per-OS modules
+// behind one API). Scan() must be safe to call from concurrent scrapes.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/probe_errors.h"
+#include "probes/process_sample.h"
+#include "probes/scan_request.h"
+
+namespace proctree {
+
+// What a module can provide at all; a feature the OS lacks is reported as
+// unsupported and its families are absent, never zeros.
+enum class Feature {
+  kCpuTimes,
+  kChildrenCpuTimes,
+  kBlkioDelay,
+  kMemoryInfo,
+  kSwap,
+  kPageFaults,
+  kCtxSwitches,
+  kNumThreads,
+  kNumFds,
+  kMaxFds,
+  kIoCounters,
+  kNice,
+  kUids,
+  kCount,
+};
+
+std::string_view FeatureName(Feature f);
+
+struct ScanResult {
+  std::vector<ProcessSample> processes;
+};
+
+class Probe {
+ public:
+  virtual ~Probe() = default;
+  virtual std::string_view os() const = 0;
+  virtual bool Supports(Feature f) const = 0;
+  // Reads every visible process once.
+  virtual ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const = 0;
+  // Reads the calling process itself (for the exporter's own process_* metrics).
+  virtual std::optional<ProcessSample> SampleSelf(const ScanRequest& req,
+                                                  ScanErrors& errors) const = 0;
+};
+
+// The module for the OS this binary was built for, or nullptr with *error set.
+std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error);
+
+}  // namespace proctree

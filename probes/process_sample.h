@@ -1,0 +1,75 @@
+#pragma once
+// The platform-neutral view of one process at one scrape, in base units
+// (seconds, bytes). OS modules fill it; the exporter only reads it.
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "probes/field.h"
+
+namespace proctree {
+
+// psutil's status names; the order is the export order.
+enum class ProcessState : std::uint8_t {
+  kRunning,
+  kSleeping,
+  kDiskSleep,
+  kStopped,
+  kTracingStop,
+  kZombie,
+  kDead,
+  kWakeKill,
+  kWaking,
+  kParked,
+  kIdle,
+  kUnknown,
+  kCount,
+};
+
+std::string_view ProcessStateName(ProcessState s);
+
+struct ProcessSample {
+  // Identity: (pid, start_time_ticks) is unique for the life of the host, so a
+  // reused pid is a different process.
+  std::int64_t pid = 0;
+  std::uint64_t start_time_ticks = 0;
+  std::int64_t ppid = 0;
+  std::string comm;  // raw bytes as the kernel gives them; sanitized on export
+  ProcessState state = ProcessState::kUnknown;
+  bool kernel_thread = false;
+
+  double start_time_seconds = 0;  // unix time
+
+  Field<double> cpu_user_seconds;
+  Field<double> cpu_system_seconds;
+  Field<double> children_user_seconds;
+  Field<double> children_system_seconds;
+  Field<double> blkio_delay_seconds;
+  Field<std::uint64_t> minor_faults;
+  Field<std::uint64_t> major_faults;
+  Field<std::int64_t> threads;
+  Field<std::int64_t> nice;
+
+  Field<std::uint32_t> uid;
+  Field<std::uint64_t> voluntary_ctxt_switches;
+  Field<std::uint64_t> involuntary_ctxt_switches;
+  Field<std::uint64_t> memory_swap_bytes;
+
+  Field<std::uint64_t> memory_rss_bytes;
+  Field<std::uint64_t> memory_vms_bytes;
+  Field<std::uint64_t> memory_shared_bytes;
+  Field<std::uint64_t> memory_text_bytes;
+  Field<std::uint64_t> memory_data_bytes;
+
+  Field<std::uint64_t> io_read_bytes;
+  Field<std::uint64_t> io_write_bytes;
+  Field<std::uint64_t> io_read_chars;
+  Field<std::uint64_t> io_write_chars;
+  Field<std::uint64_t> io_read_syscalls;
+  Field<std::uint64_t> io_write_syscalls;
+
+  Field<std::uint64_t> open_fds;
+  Field<double> max_fds;  // +Inf when unlimited
+};
+
+}  // namespace proctree

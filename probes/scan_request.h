@@ -1,0 +1,50 @@
+#pragma once
+// Which groups of fields a scan reads. Each group maps to one source on an OS
+// (on Linux one /proc/[pid] file), so a family switched off in the allowlist
+// means its file is never opened.
+#include <cstdint>
+#include <string_view>
+
+namespace proctree {
+
+enum class FieldGroup : std::uint32_t {
+  kStat = 1u << 0,    // identity, ppid, state, cpu, faults, threads, nice
+  kStatus = 1u << 1,  // uid, context switches, swap
+  kStatm = 1u << 2,   // memory sizes
+  kIo = 1u << 3,      // io counters
+  kFds = 1u << 4,     // open fd count
+  kLimits = 1u << 5,  // max fds
+};
+
+class FieldGroups {
+ public:
+  constexpr FieldGroups() = default;
+  constexpr FieldGroups(FieldGroup g) : bits_(static_cast<std::uint32_t>(g)) {}  // NOLINT: implicit on purpose
+  static constexpr FieldGroups All() {
+    FieldGroups g;
+    g.bits_ = (1u << 6) - 1;
+    return g;
+  }
+  constexpr bool has(FieldGroup g) const { return (bits_ & static_cast<std::uint32_t>(g)) != 0; }
+  constexpr FieldGroups& operator|=(FieldGroups o) {
+    bits_ |= o.bits_;
+    return *this;
+  }
+  constexpr FieldGroups operator|(FieldGroups o) const {
+    FieldGroups r = *this;
+    r |= o;
+    return r;
+  }
+  constexpr bool operator==(const FieldGroups& o) const { return bits_ == o.bits_; }
+  constexpr bool empty() const { return bits_ == 0; }
+  constexpr std::uint32_t bits() const { return bits_; }
+
+ private:
+  std::uint32_t bits_ = 0;
+};
+
+struct ScanRequest {
+  FieldGroups groups = FieldGroups::All();
+};
+
+}  // namespace proctree

@@ -1,0 +1,21 @@
+#pragma once
+// uid -> user name, resolved once per uid and cached (getpwuid_r can cost an
+// NSS round-trip). Safe for concurrent scrapes.
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace proctree {
+
+class UserNames {
+ public:
+  // The name, or the decimal uid when the uid has no entry.
+  std::string Lookup(std::uint32_t uid);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::uint32_t, std::string> cache_;
+};
+
+}  // namespace proctree
