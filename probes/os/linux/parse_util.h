@@ -22,6 +22,15 @@ bool TakeNumber(std::string_view& s, T* out) {
   return true;
 }
 
+// Skips one blank-separated token; false if there is none.
+inline bool SkipToken(std::string_view& s) {
+  SkipSpaces(s);
+  std::size_t i = 0;
+  while (i < s.size() && s[i] != ' ' && s[i] != '\t' && s[i] != '\n') ++i;
+  s.remove_prefix(i);
+  return i > 0;
+}
+
 // Cuts the next line (without '\n') off the front of s.
 inline std::string_view TakeLine(std::string_view& s) {
   std::size_t nl = s.find('\n');

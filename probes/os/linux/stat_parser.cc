@@ -44,8 +44,9 @@ bool ParseStat(std::string_view text, StatFields* out) {
   if (!TakeNumber(rest, &skip_i)) return false;       // 21 itrealvalue
   if (!TakeNumber(rest, &out->starttime)) return false;    // 22
   // 23..41 are not needed; 42 is delayacct_blkio_ticks, absent on old kernels.
+  // Some of them (rsslim) are unsigned 64-bit, so they are skipped as tokens.
   for (int field = 23; field <= 41; ++field) {
-    if (!TakeNumber(rest, &skip_i)) {
+    if (!SkipToken(rest)) {
       out->delayacct_blkio_ticks.reset();
       return true;
     }
