@@ -22,3 +22,8 @@ test: build
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# The side-by-side scrape benchmark (exporter vs ../shared/bench/floor.c); appends to docs/benchmarks.md.
+.PHONY: bench
+bench: build
+	python3 tests/bench/scrape_bench.py --binary $(BUILD_DIR)/proctree_exporter --build-dir $(BUILD_DIR) $(BENCH_ARGS)
