@@ -3,6 +3,7 @@
 #include <array>
 #include <string>
 
+#include "exporter/family_util.h"
 #include "exporter/utf8.h"
 
 namespace proctree {
@@ -13,30 +14,12 @@ using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
-MetricFamily NewFamily(Fam f, std::size_t reserve) {
-  const FamilyDef& d = Def(f);
-  MetricFamily fam;
-  fam.name = std::string(d.name);
-  fam.help = std::string(d.help);
-  fam.type = d.type;
-  fam.metric.reserve(reserve);
-  return fam;
-}
-
-void AddValue(MetricFamily& fam, std::vector<ClientMetric::Label> labels, double v) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (fam.type == MetricType::Counter) m.counter.value = v;
-  else m.gauge.value = v;
-  fam.metric.push_back(std::move(m));
-}
-
 // Families in the order they are filled; index with a Fam.
 class FamilySet {
  public:
   FamilySet(const EnabledFamilies& enabled, std::size_t processes) : enabled_(enabled) {
     for (const auto& d : Catalog()) {
-      if (enabled.has(d.id) && !d.needs.empty() && d.id != Fam::kProcesses)
+      if (enabled.has(d.id) && d.id <= Fam::kProcessNice)
         slot_[static_cast<std::size_t>(d.id)] = NewFamily(d.id, processes * 2);
     }
   }

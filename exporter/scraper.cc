@@ -5,7 +5,10 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "exporter/family_util.h"
 #include "exporter/log.h"
+#include "exporter/tree_families.h"
+#include "probes/auto_groups.h"
 #include "exporter/process_families.h"
 
 namespace proctree {
@@ -15,23 +18,6 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using Clock = std::chrono::steady_clock;
-
-MetricFamily Family(Fam f) {
-  const FamilyDef& d = Def(f);
-  MetricFamily fam;
-  fam.name = std::string(d.name);
-  fam.help = std::string(d.help);
-  fam.type = d.type;
-  return fam;
-}
-
-void Add(MetricFamily& fam, std::vector<ClientMetric::Label> labels, double v) {
-  ClientMetric m;
-  m.label = std::move(labels);
-  if (fam.type == prometheus::MetricType::Counter) m.counter.value = v;
-  else m.gauge.value = v;
-  fam.metric.push_back(std::move(m));
-}
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -70,33 +56,43 @@ std::string Scraper::Scrape(const EnabledFamilies& enabled) {
   fams.reserve(static_cast<std::size_t>(Fam::kCount));
   AppendProcessFamilies(scan, enabled, users_, &fams);
 
+  if (AnyTreeFamily(enabled)) {
+    const ProcessTree tree = ProcessTree::Build(scan.processes);
+    TreeAggregator::Result agg;
+    if (AnyAggregateFamily(enabled)) {
+      agg = aggregator_.Aggregate(scan.processes, tree, RootsWithChildren(tree),
+                                  AutoGroups(scan.processes, tree), t0);
+    }
+    AppendTreeFamilies(scan.processes, tree, agg, enabled, &fams);
+  }
+
   if (enabled.has(Fam::kProbeErrors)) {
-    MetricFamily fam = Family(Fam::kProbeErrors);
+    MetricFamily fam = NewFamily(Fam::kProbeErrors);
     for (const auto& [k, v] : errors_.syscall_errors())
-      Add(fam, {{"syscall", k.syscall}, {"source", k.source}, {"errno", k.err}}, static_cast<double>(v));
+      AddValue(fam, {{"syscall", k.syscall}, {"source", k.source}, {"errno", k.err}}, static_cast<double>(v));
     fams.push_back(std::move(fam));
   }
   if (enabled.has(Fam::kProbeParseErrors)) {
-    MetricFamily fam = Family(Fam::kProbeParseErrors);
-    for (const auto& [k, v] : errors_.parse_errors()) Add(fam, {{"source", k}}, static_cast<double>(v));
+    MetricFamily fam = NewFamily(Fam::kProbeParseErrors);
+    for (const auto& [k, v] : errors_.parse_errors()) AddValue(fam, {{"source", k}}, static_cast<double>(v));
     fams.push_back(std::move(fam));
   }
   if (enabled.has(Fam::kProbeFeatureSupported)) {
-    MetricFamily fam = Family(Fam::kProbeFeatureSupported);
+    MetricFamily fam = NewFamily(Fam::kProbeFeatureSupported);
     for (int i = 0; i < static_cast<int>(Feature::kCount); ++i) {
       auto f = static_cast<Feature>(i);
-      Add(fam, {{"feature", std::string(FeatureName(f))}}, probe_.Supports(f) ? 1 : 0);
+      AddValue(fam, {{"feature", std::string(FeatureName(f))}}, probe_.Supports(f) ? 1 : 0);
     }
     fams.push_back(std::move(fam));
   }
   if (enabled.has(Fam::kScrapeProcesses)) {
-    MetricFamily fam = Family(Fam::kScrapeProcesses);
-    Add(fam, {}, static_cast<double>(scan.processes.size()));
+    MetricFamily fam = NewFamily(Fam::kScrapeProcesses);
+    AddValue(fam, {}, static_cast<double>(scan.processes.size()));
     fams.push_back(std::move(fam));
   }
   if (enabled.has(Fam::kBuildInfo)) {
-    MetricFamily fam = Family(Fam::kBuildInfo);
-    Add(fam, {{"version", build_.version}, {"revision", build_.revision}, {"os", build_.os}}, 1);
+    MetricFamily fam = NewFamily(Fam::kBuildInfo);
+    AddValue(fam, {{"version", build_.version}, {"revision", build_.revision}, {"os", build_.os}}, 1);
     fams.push_back(std::move(fam));
   }
   if (self) AppendSelfFamilies(*self, enabled, &fams);
@@ -107,9 +103,9 @@ std::string Scraper::Scrape(const EnabledFamilies& enabled) {
 
   // The duration family goes last so it can report this scrape's own serialize time.
   if (enabled.has(Fam::kScrapeDuration)) {
-    MetricFamily fam = Family(Fam::kScrapeDuration);
-    Add(fam, {{"phase", "probe"}}, Seconds(t1 - t0));
-    Add(fam, {{"phase", "serialize"}}, Seconds(t2 - t1));
+    MetricFamily fam = NewFamily(Fam::kScrapeDuration);
+    AddValue(fam, {{"phase", "probe"}}, Seconds(t1 - t0));
+    AddValue(fam, {{"phase", "serialize"}}, Seconds(t2 - t1));
     prometheus::TextSerializer().Serialize(os, {fam});
   }
   return std::move(os).str();

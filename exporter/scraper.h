@@ -5,6 +5,7 @@
 
 #include "exporter/metric_catalog.h"
 #include "probes/probe.h"
+#include "probes/tree_aggregation.h"
 #include "probes/user_names.h"
 
 namespace proctree {
@@ -29,6 +30,7 @@ class Scraper {
   const BuildInfo build_;
   ErrorTotals errors_;
   UserNames users_;
+  TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
 };
 
 }  // namespace proctree

@@ -1,0 +1,19 @@
+#pragma once
+// Tree-aware grouping without a config (Netdata apps.plugin's automatic
+// grouping): a process belongs to the group named after the comm of its
+// top-most ancestor below init or a process manager. Init and the managers
+// themselves belong to no group, so "systemd" never swallows a host.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "probes/process_tree.h"
+
+namespace proctree {
+
+bool IsProcessManager(const ProcessSample& s);
+
+// group_of[i] is the group of process i, or empty for none.
+std::vector<std::string> AutoGroups(const std::vector<ProcessSample>& ps, const ProcessTree& tree);
+
+}  // namespace proctree

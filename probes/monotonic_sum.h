@@ -1,0 +1,65 @@
+#pragma once
+// Counters summed over a changing set of processes (a subtree, a group)
+// that must never decrease while the set is watched, even as members exit,
+// are reaped, or move out.
+//
+// How: the total is the live members' counters plus a carry of what left.
+// A member's CPU counter is utime+cutime (user) and stime+cstime (system);
+// its io counters already include its reaped children (the kernel folds a
+// reaped child's io into the parent's). When a member exits and its last
+// parent is still a member, the parent's children-part grew by what the
+// child took with it, so nothing is carried; whatever the parent did not
+// absorb (auto-reaped children, parent gone too, reaped by an outsider) is
+// carried at its last seen value. A member that moves out alive is carried
+// at its last seen value. Finally a guard clamps the total to the previous
+// one, so no path can make it drop.
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "probes/process_tree.h"
+
+namespace proctree {
+
+struct TreeCounters {
+  double cpu_user = 0, cpu_system = 0, io_read = 0, io_write = 0;
+
+  TreeCounters& operator+=(const TreeCounters& o) {
+    cpu_user += o.cpu_user;
+    cpu_system += o.cpu_system;
+    io_read += o.io_read;
+    io_write += o.io_write;
+    return *this;
+  }
+};
+
+struct SumMember {
+  ProcessKey key;
+  ProcessKey parent;      // {0,0} when it has none
+  TreeCounters value;     // what the member contributes to the sum
+  TreeCounters absorbed;  // the part of value that reaped children moved into it
+};
+
+TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed);
+
+class MonotonicSum {
+ public:
+  // members: the set now. alive(key): whether that process still exists anywhere.
+  TreeCounters Update(const std::vector<SumMember>& members,
+                      const std::function<bool(const ProcessKey&)>& alive);
+
+  const TreeCounters& carry() const { return carry_; }
+
+ private:
+  struct Last {
+    ProcessKey parent;
+    TreeCounters value;
+    TreeCounters absorbed;
+  };
+  std::unordered_map<ProcessKey, Last, ProcessKeyHash> last_;
+  TreeCounters carry_;
+  TreeCounters total_;
+  bool first_ = true;
+};
+
+}  // namespace proctree

@@ -1,0 +1,64 @@
+#pragma once
+// Subtree totals (per selected root) and group totals, with counters that
+// never decrease while their root or group lives (see monotonic_sum.h).
+// Keeps the carries between scrapes, so one instance lives as long as the
+// exporter; safe for concurrent scrapes.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "probes/monotonic_sum.h"
+#include "probes/process_tree.h"
+
+namespace proctree {
+
+enum class MemType { kRss, kVms, kShared, kText, kData, kSwap, kCount };
+const char* MemTypeName(MemType m);
+
+struct AggregateTotals {
+  std::uint64_t processes = 0;
+  double threads = 0;
+  double open_fds = 0;
+  std::array<double, static_cast<std::size_t>(MemType::kCount)> memory{};
+  TreeCounters counters;  // monotonic
+};
+
+class TreeAggregator {
+ public:
+  struct Subtree {
+    int root;  // index into the scan
+    AggregateTotals totals;
+  };
+  struct Group {
+    std::string name;
+    AggregateTotals totals;
+  };
+  struct Result {
+    std::vector<Subtree> subtrees;
+    std::vector<Group> groups;  // sorted by name
+  };
+
+  // scan_started orders concurrent scrapes: a scan older than the last one
+  // aggregated reads the carries but does not move them (it would otherwise
+  // look like a drop and inflate the carry).
+  Result Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
+                   const std::vector<int>& roots, const std::vector<std::string>& group_of,
+                   std::chrono::steady_clock::time_point scan_started);
+
+ private:
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point last_scan_{};
+  std::unordered_map<ProcessKey, MonotonicSum, ProcessKeyHash> subtree_sums_;
+  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> subtree_last_;
+  std::unordered_map<std::string, MonotonicSum> group_sums_;
+  std::unordered_map<std::string, TreeCounters> group_last_;
+};
+
+// The default roots until a config names them: every process with children.
+std::vector<int> RootsWithChildren(const ProcessTree& tree);
+
+}  // namespace proctree
