@@ -1,128 +1,134 @@
 #include "exporter/process_families.h"
 
 #include <array>
+#include <optional>
 #include <string>
 
-#include "exporter/family_util.h"
 #include "exporter/utf8.h"
 
 namespace proctree {
 
 namespace {
 
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
-using prometheus::MetricType;
+template <typename T>
+std::optional<double> Get(const Field<T>& f) {
+  if (!f.has_value()) return std::nullopt;
+  return static_cast<double>(f.value);
+}
 
-// Families in the order they are filled; index with a Fam.
-class FamilySet {
- public:
-  FamilySet(const EnabledFamilies& enabled, std::size_t processes) : enabled_(enabled) {
-    for (const auto& d : Catalog()) {
-      if (enabled.has(d.id) && d.id <= Fam::kProcessNice)
-        slot_[static_cast<std::size_t>(d.id)] = NewFamily(d.id, processes * 2);
-    }
-  }
-  bool on(Fam f) const { return enabled_.has(f); }
-  MetricFamily& operator[](Fam f) { return slot_[static_cast<std::size_t>(f)]; }
-  void MoveTo(std::vector<MetricFamily>* out) {
-    for (auto& fam : slot_)
-      if (!fam.name.empty()) out->push_back(std::move(fam));
-  }
-
- private:
-  const EnabledFamilies& enabled_;
-  std::array<MetricFamily, static_cast<std::size_t>(Fam::kCount)> slot_;
+// A per-process family whose series are one field each, with at most one
+// extra label. Failed or unsupported fields are absent, never zero.
+struct Series {
+  std::string_view label;  // empty: no extra label
+  std::string_view value;
+  std::optional<double> (*get)(const ProcessSample&);
 };
+struct SimpleFamily {
+  Fam fam;
+  std::vector<Series> series;
+};
+
+#define FIELD(f) [](const ProcessSample& s) { return Get(s.f); }
+
+const std::vector<SimpleFamily>& SimpleFamilies() {
+  static const std::vector<SimpleFamily> kFams = {
+      {Fam::kProcessStartTime, {{"", "", [](const ProcessSample& s) -> std::optional<double> { return s.start_time_seconds; }}}},
+      {Fam::kProcessCpu, {{"mode", "user", FIELD(cpu_user_seconds)}, {"mode", "system", FIELD(cpu_system_seconds)}}},
+      {Fam::kProcessChildrenCpu,
+       {{"mode", "user", FIELD(children_user_seconds)}, {"mode", "system", FIELD(children_system_seconds)}}},
+      {Fam::kProcessBlkioDelay, {{"", "", FIELD(blkio_delay_seconds)}}},
+      {Fam::kProcessMemory,
+       {{"memtype", "rss", FIELD(memory_rss_bytes)},
+        {"memtype", "vms", FIELD(memory_vms_bytes)},
+        {"memtype", "shared", FIELD(memory_shared_bytes)},
+        {"memtype", "text", FIELD(memory_text_bytes)},
+        {"memtype", "data", FIELD(memory_data_bytes)},
+        {"memtype", "swap", FIELD(memory_swap_bytes)}}},
+      {Fam::kProcessPageFaults, {{"kind", "minor", FIELD(minor_faults)}, {"kind", "major", FIELD(major_faults)}}},
+      {Fam::kProcessContextSwitches,
+       {{"kind", "voluntary", FIELD(voluntary_ctxt_switches)},
+        {"kind", "involuntary", FIELD(involuntary_ctxt_switches)}}},
+      {Fam::kProcessThreads, {{"", "", FIELD(threads)}}},
+      {Fam::kProcessOpenFds, {{"", "", FIELD(open_fds)}}},
+      {Fam::kProcessMaxFds, {{"", "", FIELD(max_fds)}}},
+      {Fam::kProcessIoBytes,
+       {{"direction", "read", FIELD(io_read_bytes)}, {"direction", "write", FIELD(io_write_bytes)}}},
+      {Fam::kProcessIoChars,
+       {{"direction", "read", FIELD(io_read_chars)}, {"direction", "write", FIELD(io_write_chars)}}},
+      {Fam::kProcessIoSyscalls,
+       {{"direction", "read", FIELD(io_read_syscalls)}, {"direction", "write", FIELD(io_write_syscalls)}}},
+      {Fam::kProcessNice, {{"", "", FIELD(nice)}}},
+  };
+  return kFams;
+}
+
+#undef FIELD
 
 }  // namespace
 
-void AppendProcessFamilies(const ScanResult& scan, const EnabledFamilies& enabled, UserNames& users,
-                           std::vector<MetricFamily>* out) {
-  FamilySet fams(enabled, scan.processes.size());
-  std::array<std::uint64_t, static_cast<std::size_t>(ProcessState::kCount)> by_state{};
-
-  for (const ProcessSample& s : scan.processes) {
-    ++by_state[static_cast<std::size_t>(s.state)];
-    const std::string pid = std::to_string(s.pid);
-    const std::string comm = SanitizeUtf8(s.comm);
-    auto L = [&](std::initializer_list<ClientMetric::Label> extra) {
-      std::vector<ClientMetric::Label> labels;
-      labels.reserve(2 + extra.size());
-      labels.push_back({"pid", pid});
-      labels.push_back({"comm", comm});
-      labels.insert(labels.end(), extra.begin(), extra.end());
-      return labels;
-    };
-    // One series per field that has a value; failed or unsupported fields are absent.
-    auto put = [&](Fam f, const auto& field, std::initializer_list<ClientMetric::Label> extra,
-                   double scale = 1.0) {
-      if (fams.on(f) && field.has_value()) AddValue(fams[f], L(extra), static_cast<double>(field.value) * scale);
-    };
-
-    if (fams.on(Fam::kProcessInfo)) {
-      std::string user = s.uid.has_value() ? users.Lookup(s.uid.value) : std::string();
-      AddValue(fams[Fam::kProcessInfo],
-               L({{"ppid", std::to_string(s.ppid)}, {"user", SanitizeUtf8(user)}}), 1);
-    }
-    if (fams.on(Fam::kProcessStartTime)) AddValue(fams[Fam::kProcessStartTime], L({}), s.start_time_seconds);
-    put(Fam::kProcessCpu, s.cpu_user_seconds, {{"mode", "user"}});
-    put(Fam::kProcessCpu, s.cpu_system_seconds, {{"mode", "system"}});
-    put(Fam::kProcessChildrenCpu, s.children_user_seconds, {{"mode", "user"}});
-    put(Fam::kProcessChildrenCpu, s.children_system_seconds, {{"mode", "system"}});
-    put(Fam::kProcessBlkioDelay, s.blkio_delay_seconds, {});
-    put(Fam::kProcessMemory, s.memory_rss_bytes, {{"memtype", "rss"}});
-    put(Fam::kProcessMemory, s.memory_vms_bytes, {{"memtype", "vms"}});
-    put(Fam::kProcessMemory, s.memory_shared_bytes, {{"memtype", "shared"}});
-    put(Fam::kProcessMemory, s.memory_text_bytes, {{"memtype", "text"}});
-    put(Fam::kProcessMemory, s.memory_data_bytes, {{"memtype", "data"}});
-    put(Fam::kProcessMemory, s.memory_swap_bytes, {{"memtype", "swap"}});
-    put(Fam::kProcessPageFaults, s.minor_faults, {{"kind", "minor"}});
-    put(Fam::kProcessPageFaults, s.major_faults, {{"kind", "major"}});
-    put(Fam::kProcessContextSwitches, s.voluntary_ctxt_switches, {{"kind", "voluntary"}});
-    put(Fam::kProcessContextSwitches, s.involuntary_ctxt_switches, {{"kind", "involuntary"}});
-    put(Fam::kProcessThreads, s.threads, {});
-    put(Fam::kProcessOpenFds, s.open_fds, {});
-    put(Fam::kProcessMaxFds, s.max_fds, {});
-    put(Fam::kProcessIoBytes, s.io_read_bytes, {{"direction", "read"}});
-    put(Fam::kProcessIoBytes, s.io_write_bytes, {{"direction", "write"}});
-    put(Fam::kProcessIoChars, s.io_read_chars, {{"direction", "read"}});
-    put(Fam::kProcessIoChars, s.io_write_chars, {{"direction", "write"}});
-    put(Fam::kProcessIoSyscalls, s.io_read_syscalls, {{"direction", "read"}});
-    put(Fam::kProcessIoSyscalls, s.io_write_syscalls, {{"direction", "write"}});
-    put(Fam::kProcessNice, s.nice, {});
+std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps) {
+  std::vector<std::string> out(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    std::string& p = out[i];
+    p.reserve(32);
+    p.append("pid=\"");
+    p.append(std::to_string(ps[i].pid));
+    p.append("\",");
+    AppendLabel(&p, "comm", SanitizeUtf8(ps[i].comm));
   }
-  fams.MoveTo(out);
+  return out;
+}
 
+void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
+                          const EnabledFamilies& enabled, UserNames& users, TextWriter& w) {
+  if (enabled.has(Fam::kProcessInfo)) {
+    w.Begin(Fam::kProcessInfo);
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      const ProcessSample& s = ps[i];
+      std::string user = s.uid.has_value() ? SanitizeUtf8(users.Lookup(s.uid.value)) : std::string();
+      w.Sample(prefixes[i], {{"ppid", std::to_string(s.ppid)}, {"user", user}}, 1);
+    }
+  }
+  for (const SimpleFamily& f : SimpleFamilies()) {
+    if (!enabled.has(f.fam)) continue;
+    w.Begin(f.fam);
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      for (const Series& se : f.series) {
+        std::optional<double> v = se.get(ps[i]);
+        if (!v) continue;
+        if (se.label.empty()) w.Sample(prefixes[i], *v);
+        else w.Sample(prefixes[i], {{se.label, se.value}}, *v);
+      }
+    }
+  }
   if (enabled.has(Fam::kProcesses)) {
-    MetricFamily fam = NewFamily(Fam::kProcesses, by_state.size());
+    std::array<std::uint64_t, static_cast<std::size_t>(ProcessState::kCount)> by_state{};
+    for (const ProcessSample& s : ps) ++by_state[static_cast<std::size_t>(s.state)];
+    w.Begin(Fam::kProcesses);
     // Every state is exported, at 0 when empty, so alerts see a series, not an absence.
     for (std::size_t i = 0; i < by_state.size(); ++i) {
       auto st = static_cast<ProcessState>(i);
       if (st == ProcessState::kUnknown && by_state[i] == 0) continue;
-      AddValue(fam, {{"state", std::string(ProcessStateName(st))}}, static_cast<double>(by_state[i]));
+      w.Sample("", {{"state", ProcessStateName(st)}}, static_cast<double>(by_state[i]));
     }
-    out->push_back(std::move(fam));
   }
 }
 
-void AppendSelfFamilies(const ProcessSample& self, const EnabledFamilies& enabled,
-                        std::vector<MetricFamily>* out) {
-  auto one = [&](Fam f, bool has, double v) {
-    if (!enabled.has(f) || !has) return;
-    MetricFamily fam = NewFamily(f, 1);
-    AddValue(fam, {}, v);
-    out->push_back(std::move(fam));
+void WriteSelfFamilies(const ProcessSample& self, const EnabledFamilies& enabled, TextWriter& w) {
+  auto one = [&](Fam f, std::optional<double> v) {
+    if (!enabled.has(f) || !v) return;
+    w.Begin(f);
+    w.Sample("", *v);
   };
-  one(Fam::kSelfCpu, self.cpu_user_seconds.has_value() && self.cpu_system_seconds.has_value(),
-      self.cpu_user_seconds.value + self.cpu_system_seconds.value);
-  one(Fam::kSelfResidentMemory, self.memory_rss_bytes.has_value(),
-      static_cast<double>(self.memory_rss_bytes.value));
-  one(Fam::kSelfVirtualMemory, self.memory_vms_bytes.has_value(),
-      static_cast<double>(self.memory_vms_bytes.value));
-  one(Fam::kSelfOpenFds, self.open_fds.has_value(), static_cast<double>(self.open_fds.value));
-  one(Fam::kSelfMaxFds, self.max_fds.has_value(), self.max_fds.value);
-  one(Fam::kSelfStartTime, true, self.start_time_seconds);
+  std::optional<double> cpu;
+  if (self.cpu_user_seconds.has_value() && self.cpu_system_seconds.has_value())
+    cpu = self.cpu_user_seconds.value + self.cpu_system_seconds.value;
+  one(Fam::kSelfCpu, cpu);
+  one(Fam::kSelfResidentMemory, Get(self.memory_rss_bytes));
+  one(Fam::kSelfVirtualMemory, Get(self.memory_vms_bytes));
+  one(Fam::kSelfOpenFds, Get(self.open_fds));
+  one(Fam::kSelfMaxFds, Get(self.max_fds));
+  one(Fam::kSelfStartTime, self.start_time_seconds);
 }
 
 }  // namespace proctree

@@ -1,21 +1,23 @@
 #pragma once
-// Turns one scan's samples into prometheus-cpp MetricFamily values: the
-// per-process families and the per-state process counts.
+// Writes one scan's per-process families and the per-state process counts.
+#include <string>
 #include <vector>
 
-#include <prometheus/metric_family.h>
-
 #include "exporter/metric_catalog.h"
+#include "exporter/text_writer.h"
 #include "probes/probe.h"
 #include "probes/user_names.h"
 
 namespace proctree {
 
-void AppendProcessFamilies(const ScanResult& scan, const EnabledFamilies& enabled, UserNames& users,
-                           std::vector<prometheus::MetricFamily>* out);
+// `pid="..",comm=".."` per process, sanitized to UTF-8 and escaped once per
+// scrape, shared by every series of that process.
+std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps);
+
+void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
+                          const EnabledFamilies& enabled, UserNames& users, TextWriter& w);
 
 // The exporter's own process_* families, as every client library exposes them.
-void AppendSelfFamilies(const ProcessSample& self, const EnabledFamilies& enabled,
-                        std::vector<prometheus::MetricFamily>* out);
+void WriteSelfFamilies(const ProcessSample& self, const EnabledFamilies& enabled, TextWriter& w);
 
 }  // namespace proctree

@@ -1,22 +1,17 @@
 #include "exporter/scraper.h"
 
 #include <chrono>
-#include <sstream>
 
-#include <prometheus/text_serializer.h>
-
-#include "exporter/family_util.h"
 #include "exporter/log.h"
+#include "exporter/process_families.h"
+#include "exporter/text_writer.h"
 #include "exporter/tree_families.h"
 #include "probes/auto_groups.h"
-#include "exporter/process_families.h"
 
 namespace proctree {
 
 namespace {
 
-using prometheus::ClientMetric;
-using prometheus::MetricFamily;
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
@@ -27,6 +22,13 @@ ScanErrors::DebugSink DebugLogger() {
     log::Debug("probe error", {{"pid", std::to_string(pid)}, {"syscall", syscall}, {"path", path},
                                {"errno", err}});
   };
+}
+
+bool WantsSelf(const EnabledFamilies& e) {
+  for (Fam f : {Fam::kSelfCpu, Fam::kSelfResidentMemory, Fam::kSelfVirtualMemory, Fam::kSelfOpenFds,
+                Fam::kSelfMaxFds, Fam::kSelfStartTime})
+    if (e.has(f)) return true;
+  return false;
 }
 
 }  // namespace
@@ -40,11 +42,7 @@ std::string Scraper::Scrape(const EnabledFamilies& enabled) {
   if (!req.groups.empty()) scan = probe_.Scan(req, scan_errors);
 
   std::optional<ProcessSample> self;
-  bool want_self = false;
-  for (Fam f : {Fam::kSelfCpu, Fam::kSelfResidentMemory, Fam::kSelfVirtualMemory, Fam::kSelfOpenFds,
-                Fam::kSelfMaxFds, Fam::kSelfStartTime})
-    want_self = want_self || enabled.has(f);
-  if (want_self) {
+  if (WantsSelf(enabled)) {
     ScanRequest self_req;
     self_req.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kStatm | FieldGroup::kFds | FieldGroup::kLimits;
     self = probe_.SampleSelf(self_req, scan_errors);
@@ -52,63 +50,55 @@ std::string Scraper::Scrape(const EnabledFamilies& enabled) {
   errors_.Merge(scan_errors);
   const auto t1 = Clock::now();
 
-  std::vector<MetricFamily> fams;
-  fams.reserve(static_cast<std::size_t>(Fam::kCount));
-  AppendProcessFamilies(scan, enabled, users_, &fams);
+  const auto& ps = scan.processes;
+  std::string out;
+  out.reserve(4096 + ps.size() * 3072);  // about what 2,000 processes take with every family on
+  TextWriter w(&out);
+  const std::vector<std::string> prefixes = ProcessLabelPrefixes(ps);
+  WriteProcessFamilies(ps, prefixes, enabled, users_, w);
 
   if (AnyTreeFamily(enabled)) {
-    const ProcessTree tree = ProcessTree::Build(scan.processes);
+    const ProcessTree tree = ProcessTree::Build(ps);
     TreeAggregator::Result agg;
-    if (AnyAggregateFamily(enabled)) {
-      agg = aggregator_.Aggregate(scan.processes, tree, RootsWithChildren(tree),
-                                  AutoGroups(scan.processes, tree), t0);
-    }
-    AppendTreeFamilies(scan.processes, tree, agg, enabled, &fams);
+    if (AnyAggregateFamily(enabled))
+      agg = aggregator_.Aggregate(ps, tree, RootsWithChildren(tree), AutoGroups(ps, tree), t0);
+    WriteTreeFamilies(ps, prefixes, tree, agg, enabled, w);
   }
 
   if (enabled.has(Fam::kProbeErrors)) {
-    MetricFamily fam = NewFamily(Fam::kProbeErrors);
+    w.Begin(Fam::kProbeErrors);
     for (const auto& [k, v] : errors_.syscall_errors())
-      AddValue(fam, {{"syscall", k.syscall}, {"source", k.source}, {"errno", k.err}}, static_cast<double>(v));
-    fams.push_back(std::move(fam));
+      w.Sample("", {{"syscall", k.syscall}, {"source", k.source}, {"errno", k.err}}, static_cast<double>(v));
   }
   if (enabled.has(Fam::kProbeParseErrors)) {
-    MetricFamily fam = NewFamily(Fam::kProbeParseErrors);
-    for (const auto& [k, v] : errors_.parse_errors()) AddValue(fam, {{"source", k}}, static_cast<double>(v));
-    fams.push_back(std::move(fam));
+    w.Begin(Fam::kProbeParseErrors);
+    for (const auto& [k, v] : errors_.parse_errors()) w.Sample("", {{"source", k}}, static_cast<double>(v));
   }
   if (enabled.has(Fam::kProbeFeatureSupported)) {
-    MetricFamily fam = NewFamily(Fam::kProbeFeatureSupported);
+    w.Begin(Fam::kProbeFeatureSupported);
     for (int i = 0; i < static_cast<int>(Feature::kCount); ++i) {
       auto f = static_cast<Feature>(i);
-      AddValue(fam, {{"feature", std::string(FeatureName(f))}}, probe_.Supports(f) ? 1 : 0);
+      w.Sample("", {{"feature", FeatureName(f)}}, probe_.Supports(f) ? 1 : 0);
     }
-    fams.push_back(std::move(fam));
   }
   if (enabled.has(Fam::kScrapeProcesses)) {
-    MetricFamily fam = NewFamily(Fam::kScrapeProcesses);
-    AddValue(fam, {}, static_cast<double>(scan.processes.size()));
-    fams.push_back(std::move(fam));
+    w.Begin(Fam::kScrapeProcesses);
+    w.Sample("", static_cast<double>(ps.size()));
   }
   if (enabled.has(Fam::kBuildInfo)) {
-    MetricFamily fam = NewFamily(Fam::kBuildInfo);
-    AddValue(fam, {{"version", build_.version}, {"revision", build_.revision}, {"os", build_.os}}, 1);
-    fams.push_back(std::move(fam));
+    w.Begin(Fam::kBuildInfo);
+    w.Sample("", {{"version", build_.version}, {"revision", build_.revision}, {"os", build_.os}}, 1);
   }
-  if (self) AppendSelfFamilies(*self, enabled, &fams);
+  if (self) WriteSelfFamilies(*self, enabled, w);
 
-  std::ostringstream os;
-  prometheus::TextSerializer().Serialize(os, fams);
-  const auto t2 = Clock::now();
-
-  // The duration family goes last so it can report this scrape's own serialize time.
+  // Last, so it can report this scrape's own serialize time.
   if (enabled.has(Fam::kScrapeDuration)) {
-    MetricFamily fam = NewFamily(Fam::kScrapeDuration);
-    AddValue(fam, {{"phase", "probe"}}, Seconds(t1 - t0));
-    AddValue(fam, {{"phase", "serialize"}}, Seconds(t2 - t1));
-    prometheus::TextSerializer().Serialize(os, {fam});
+    const auto t2 = Clock::now();
+    w.Begin(Fam::kScrapeDuration);
+    w.Sample("", {{"phase", "probe"}}, Seconds(t1 - t0));
+    w.Sample("", {{"phase", "serialize"}}, Seconds(t2 - t1));
   }
-  return std::move(os).str();
+  return out;
 }
 
 }  // namespace proctree

@@ -4,9 +4,8 @@
 #include <string>
 #include <vector>
 
-#include <prometheus/metric_family.h>
-
 #include "exporter/metric_catalog.h"
+#include "exporter/text_writer.h"
 #include "probes/process_tree.h"
 #include "probes/tree_aggregation.h"
 
@@ -15,8 +14,9 @@ namespace proctree {
 bool AnyTreeFamily(const EnabledFamilies& enabled);
 bool AnyAggregateFamily(const EnabledFamilies& enabled);
 
-void AppendTreeFamilies(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
-                        const TreeAggregator::Result& agg, const EnabledFamilies& enabled,
-                        std::vector<prometheus::MetricFamily>* out);
+// prefixes: ProcessLabelPrefixes() of the same scan.
+void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
+                       const ProcessTree& tree, const TreeAggregator::Result& agg,
+                       const EnabledFamilies& enabled, TextWriter& w);
 
 }  // namespace proctree
