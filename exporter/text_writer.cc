@@ -3,19 +3,28 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 namespace proctree {
 
-void AppendEscapedLabelValue(std::string* out, std::string_view v) {
+namespace {
+// The text format escapes backslash, double quote and newline in label values.
+template <typename PutFn>
+void Escape(std::string_view v, PutFn put) {
   std::size_t start = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
     const char c = v[i];
     if (c != '\\' && c != '"' && c != '\n') continue;
-    out->append(v.data() + start, i - start);
-    out->append(c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\");
+    put(v.data() + start, i - start);
+    put(c == '\n' ? "\\n" : c == '"' ? "\\\"" : "\\\\", 2);
     start = i + 1;
   }
-  out->append(v.data() + start, v.size() - start);
+  put(v.data() + start, v.size() - start);
+}
+}  // namespace
+
+void AppendEscapedLabelValue(std::string* out, std::string_view v) {
+  Escape(v, [out](const char* p, std::size_t n) { out->append(p, n); });
 }
 
 void AppendLabel(std::string* out, std::string_view name, std::string_view value) {
@@ -25,58 +34,77 @@ void AppendLabel(std::string* out, std::string_view name, std::string_view value
   out->push_back('"');
 }
 
-void AppendValue(std::string* out, double v) {
+namespace {
+// Writes v into buf (at least 32 bytes) and returns the length: the shortest
+// round-trip form, integers below 2^53 without exponent (counters and sizes
+// are integers far more often than not), NaN, +Inf, -Inf.
+std::size_t FormatValue(char* buf, double v) {
   if (std::isnan(v)) {
-    out->append("NaN");
-    return;
+    std::memcpy(buf, "NaN", 3);
+    return 3;
   }
   if (std::isinf(v)) {
-    out->append(v > 0 ? "+Inf" : "-Inf");
-    return;
+    std::memcpy(buf, v > 0 ? "+Inf" : "-Inf", 4);
+    return 4;
   }
-  char buf[32];
   std::to_chars_result r;
-  // Counters and sizes are integers far more often than not; print them
-  // plainly below 2^53, where doubles hold every integer exactly.
   if (v == std::trunc(v) && std::fabs(v) < 9007199254740992.0) {
-    r = std::to_chars(buf, buf + sizeof buf, static_cast<std::int64_t>(v));
+    r = std::to_chars(buf, buf + 32, static_cast<std::int64_t>(v));
   } else {
-    r = std::to_chars(buf, buf + sizeof buf, v);
+    r = std::to_chars(buf, buf + 32, v);
   }
-  out->append(buf, static_cast<std::size_t>(r.ptr - buf));
+  return static_cast<std::size_t>(r.ptr - buf);
+}
+}  // namespace
+
+void AppendValue(std::string* out, double v) {
+  char buf[32];
+  out->append(buf, FormatValue(buf, v));
+}
+
+void TextWriter::PutEscaped(std::string_view v) {
+  Escape(v, [this](const char* p, std::size_t n) { Put(p, n); });
+}
+
+void TextWriter::PutValue(double v) {
+  if (pos_ + 32 > out_->size()) Grow(32);
+  pos_ += FormatValue(out_->data() + pos_, v);
 }
 
 void TextWriter::Begin(Fam f) {
   const FamilyDef& d = Def(f);
   name_ = d.name;
-  out_->append("# HELP ");
-  out_->append(d.name);
-  out_->push_back(' ');
+  Put("# HELP ", 7);
+  Put(d.name);
+  Put(' ');
   // Catalog help texts hold no backslash or newline (checked at start-up).
-  out_->append(d.help);
-  out_->append("\n# TYPE ");
-  out_->append(d.name);
-  out_->append(d.type == prometheus::MetricType::Counter ? " counter\n" : " gauge\n");
+  Put(d.help);
+  Put("\n# TYPE ", 8);
+  Put(d.name);
+  Put(d.type == prometheus::MetricType::Counter ? std::string_view(" counter\n") : std::string_view(" gauge\n"));
 }
 
 void TextWriter::Sample(std::string_view prefix,
                         std::initializer_list<std::pair<std::string_view, std::string_view>> extra,
                         double value) {
-  out_->append(name_);
+  Put(name_);
   if (!prefix.empty() || extra.size() != 0) {
-    out_->push_back('{');
-    out_->append(prefix);
+    Put('{');
+    Put(prefix);
     bool comma = !prefix.empty();
     for (const auto& [k, v] : extra) {
-      if (comma) out_->push_back(',');
-      AppendLabel(out_, k, v);
+      if (comma) Put(',');
+      Put(k);
+      Put("=\"", 2);
+      PutEscaped(v);
+      Put('"');
       comma = true;
     }
-    out_->push_back('}');
+    Put('}');
   }
-  out_->push_back(' ');
-  AppendValue(out_, value);
-  out_->push_back('\n');
+  Put(' ');
+  PutValue(value);
+  Put('\n');
 }
 
 }  // namespace proctree

@@ -34,28 +34,44 @@ TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
 
 TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
                                   const std::function<bool(const ProcessKey&)>& alive) {
-  std::unordered_map<ProcessKey, const SumMember*, ProcessKeyHash> now;
-  now.reserve(members.size() * 2);
-  for (const auto& m : members) now.emplace(m.key, &m);
+  const std::uint64_t epoch = ++epoch_;
+  for (const auto& m : members) {
+    auto [it, inserted] = last_.try_emplace(m.key);
+    Last& l = it->second;
+    // A member new to the set may bring reaped children's time with it; all of it counts as absorbed before.
+    l.absorbed_before = inserted ? m.absorbed : l.absorbed;
+    l.parent = m.parent;
+    l.value = m.value;
+    l.absorbed = m.absorbed;
+    l.seen = epoch;
+  }
+  auto is_member = [&](const ProcessKey& k) {
+    auto it = last_.find(k);
+    return it != last_.end() && it->second.seen == epoch;
+  };
 
-  // Exited members grouped by their last parent, when that parent is still a member.
+  // Departed members: exited ones grouped by their last parent when that
+  // parent is still a member; the rest carried at their last seen value.
   std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by;
-  for (const auto& [key, last] : last_) {
-    if (now.count(key)) continue;
-    if (!alive(key) && now.count(last.parent)) reaped_by[last.parent] += last.value;
-    else carry_ += last.value;  // moved out alive, or nobody inside can have absorbed it
+  for (auto it = last_.begin(); it != last_.end();) {
+    const Last& l = it->second;
+    if (l.seen == epoch) {
+      ++it;
+      continue;
+    }
+    if (!alive(it->first) && is_member(l.parent)) reaped_by[l.parent] += l.value;
+    else carry_ += l.value;  // moved out alive, or nobody inside can have absorbed it
+    it = last_.erase(it);
   }
   for (const auto& [parent, gone] : reaped_by) {
-    const SumMember& p = *now.at(parent);
-    TreeCounters before;
-    if (auto it = last_.find(parent); it != last_.end()) before = it->second.absorbed;
+    const Last& p = last_.at(parent);
     auto shortfall = [](double gone_v, double now_v, double before_v) {
       return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
     };
-    carry_.cpu_user += shortfall(gone.cpu_user, p.absorbed.cpu_user, before.cpu_user);
-    carry_.cpu_system += shortfall(gone.cpu_system, p.absorbed.cpu_system, before.cpu_system);
-    carry_.io_read += shortfall(gone.io_read, p.absorbed.io_read, before.io_read);
-    carry_.io_write += shortfall(gone.io_write, p.absorbed.io_write, before.io_write);
+    carry_.cpu_user += shortfall(gone.cpu_user, p.absorbed.cpu_user, p.absorbed_before.cpu_user);
+    carry_.cpu_system += shortfall(gone.cpu_system, p.absorbed.cpu_system, p.absorbed_before.cpu_system);
+    carry_.io_read += shortfall(gone.io_read, p.absorbed.io_read, p.absorbed_before.io_read);
+    carry_.io_write += shortfall(gone.io_write, p.absorbed.io_write, p.absorbed_before.io_write);
   }
 
   TreeCounters total = carry_;
@@ -68,9 +84,6 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
   }
   first_ = false;
   total_ = total;
-
-  last_.clear();
-  for (const auto& m : members) last_.emplace(m.key, Last{m.parent, m.value, m.absorbed});
   return total_;
 }
 

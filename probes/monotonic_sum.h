@@ -55,8 +55,13 @@ class MonotonicSum {
     ProcessKey parent;
     TreeCounters value;
     TreeCounters absorbed;
+    TreeCounters absorbed_before;  // absorbed at the previous update
+    std::uint64_t seen = 0;        // the update that last saw this member
   };
+  // Updated in place, not rebuilt: a scrape touches every member of every
+  // subtree, and rebuilding cost an allocation per member per scrape.
   std::unordered_map<ProcessKey, Last, ProcessKeyHash> last_;
+  std::uint64_t epoch_ = 0;
   TreeCounters carry_;
   TreeCounters total_;
   bool first_ = true;

@@ -63,10 +63,11 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
                                                  const std::vector<std::string>& group_of,
                                                  std::chrono::steady_clock::time_point scan_started) {
   Result result;
-  std::unordered_set<ProcessKey, ProcessKeyHash> alive_set;
-  alive_set.reserve(ps.size() * 2);
-  for (const auto& s : ps) alive_set.insert(KeyOf(s));
-  auto alive = [&](const ProcessKey& k) { return alive_set.count(k) != 0; };
+  std::vector<ProcessKey> alive_keys;
+  alive_keys.reserve(ps.size());
+  for (const auto& s : ps) alive_keys.push_back(KeyOf(s));
+  std::sort(alive_keys.begin(), alive_keys.end());
+  auto alive = [&](const ProcessKey& k) { return std::binary_search(alive_keys.begin(), alive_keys.end(), k); };
 
   std::lock_guard<std::mutex> lock(mu_);
   const bool advance = scan_started >= last_scan_;
