@@ -1,15 +1,18 @@
 // workload: a process with known figures for the integration tests.
 //
 //   workload --dir DIR [--mem-mib N] [--write-mib N] [--fds N] [--threads N] [--children N]
+//            [--comm NAME]
 //
 // Allocates and touches --mem-mib MiB (default 64), writes --write-mib MiB
 // (default 8) to a file in DIR and fsyncs it, opens --fds extra descriptors on
 // /dev/null (default 50), starts --threads extra blocked threads (default 4),
 // forks --children children (default 0) that do nothing but wait, then prints
 // "child <pid>" per child and "ready <pid>" on stdout and waits until stdin
-// reaches EOF. Then it joins its threads, removes its file, reaps its
+// reaches EOF. --comm sets the process name (prctl PR_SET_NAME; any bytes,
+// at most 15 are kept) after the children are forked. Then it joins its threads, removes its file, reaps its
 // children and exits 0. Any setup failure exits 1 with a message on stderr.
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -34,7 +37,7 @@ namespace {
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "workload: %s\nusage: workload --dir DIR [--mem-mib N] [--write-mib N] [--fds N] "
-               "[--threads N] [--children N]\n",
+               "[--threads N] [--children N] [--comm NAME]\n",
                why.c_str());
   std::exit(2);
 }
@@ -74,6 +77,7 @@ bool WriteAll(int fd, const char* p, std::size_t n) {
 
 int main(int argc, char** argv) {
   std::string dir;
+  const char* comm = nullptr;
   long mem_mib = 64, write_mib = 8, fds = 50, threads = 4, children = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
     else if (a == "--fds") fds = ParseCount(a, v);
     else if (a == "--threads") threads = ParseCount(a, v);
     else if (a == "--children") children = ParseCount(a, v);
+    else if (a == "--comm") comm = v;
     else Usage("unknown flag " + a);
   }
   if (dir.empty() && write_mib > 0) Usage("--dir is required when --write-mib > 0");
@@ -100,6 +105,8 @@ int main(int argc, char** argv) {
     }
     kids.push_back(pid);
   }
+
+  if (comm && prctl(PR_SET_NAME, comm, 0, 0, 0) != 0) Die("prctl PR_SET_NAME");
 
   const std::size_t mem_bytes = static_cast<std::size_t>(mem_mib) << 20;
   char* mem = nullptr;

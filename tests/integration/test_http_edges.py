@@ -1,0 +1,125 @@
+"""HTTP routing, methods and command-line edge cases of the exporter binary."""
+
+import signal
+import socket
+import subprocess
+
+import harness
+from harness import http, raw_http
+
+
+class HttpRoutesTest(harness.IntegrationTest):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.exporter = cls.start_class_exporter()
+
+    def test_unknown_paths_are_404(self):
+        for path in ("/foo", "/metrics/x", "/metrics/", "/metricsx", "/-/healthy/x", "/index.html"):
+            with self.subTest(path=path):
+                r = http(self.exporter.url(path))
+                self.assertEqual(r.status, 404, r.body)
+                self.assertEqual(r.body, b"404 page not found\n")
+
+    def test_dot_dot_path_sent_raw_is_404(self):
+        # urllib would normalize the path; send it verbatim.
+        for target in (b"/../etc/passwd", b"/metrics/../../etc/passwd", b"/%2e%2e/etc/passwd"):
+            with self.subTest(target=target):
+                status, headers, body, raw = raw_http(
+                    self.exporter.port, b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                self.assertEqual(status, 404, raw[:300])
+                self.assertNotIn(b"root:", body)
+
+    def test_post_metrics_is_405(self):
+        r = http(self.exporter.url("/metrics"), method="POST", data=b"x=1")
+        self.assertEqual(r.status, 405, r.body)
+        self.assertEqual(r.headers.get("Allow"), "GET, HEAD")
+
+    def test_other_methods_on_metrics_are_405(self):
+        for method in ("PUT", "DELETE", "PATCH"):
+            with self.subTest(method=method):
+                self.assertEqual(http(self.exporter.url("/metrics"), method=method, data=b"").status, 405)
+
+    def test_post_unknown_path_is_404(self):
+        self.assertEqual(http(self.exporter.url("/foo"), method="POST", data=b"x").status, 404)
+
+    def test_head_metrics_has_no_body(self):
+        status, headers, body, raw = raw_http(
+            self.exporter.port, b"HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        self.assertEqual(status, 200, raw[:300])
+        self.assertEqual(headers.get("content-type"), harness.METRICS_CONTENT_TYPE)
+        self.assertEqual(body, b"", "HEAD response carried a body")
+
+    def test_landing_page_links_to_metrics(self):
+        r = http(self.exporter.url("/"))
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers.get("Content-Type").startswith("text/html"), r.headers.get("Content-Type"))
+        self.assertIn('href="/metrics"', r.text())
+
+    def test_healthy(self):
+        r = http(self.exporter.url("/-/healthy"))
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.body, b"Healthy\n")
+
+    def test_keep_alive_serves_several_requests(self):
+        with socket.create_connection(("127.0.0.1", self.exporter.port), timeout=10) as s:
+            f = s.makefile("rb")
+            for path in (b"/-/healthy", b"/-/healthy", b"/foo"):
+                s.sendall(b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+                status = int(f.readline().split()[1])
+                length = None
+                while True:
+                    line = f.readline()
+                    if line in (b"\r\n", b""):
+                        break
+                    name, _, value = line.decode().partition(":")
+                    if name.lower() == "content-length":
+                        length = int(value)
+                self.assertIsNotNone(length)
+                f.read(length)
+                self.assertEqual(status, 404 if path == b"/foo" else 200)
+
+
+class CommandLineTest(harness.IntegrationTest):
+
+    def run_exporter(self, *args, timeout=15):
+        return subprocess.run([harness.exporter_binary(), *args], stdin=subprocess.DEVNULL,
+                              capture_output=True, timeout=timeout, text=True)
+
+    def test_port_in_use_exits_1(self):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen(1)
+            address = f"127.0.0.1:{s.getsockname()[1]}"
+            r = self.run_exporter(f"--web.listen-address={address}")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn(address, r.stderr)
+        self.assertIn("Address already in use", r.stderr)
+
+    def test_unknown_flag_exits_2(self):
+        r = self.run_exporter("--no-such-flag")
+        self.assertEqual(r.returncode, 2, r.stderr)
+        self.assertIn("--no-such-flag", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_version_exits_0(self):
+        r = self.run_exporter("--version")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^proctree_exporter, version \S+ \(revision: \S+\)\n$")
+
+    def test_help_exits_0(self):
+        r = self.run_exporter("--help")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("--web.listen-address", r.stdout)
+
+    def test_sigterm_exits_0(self):
+        e = self.start_exporter()
+        self.assertEqual(http(e.url("/-/healthy")).status, 200)
+        e.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(e.proc.wait(15), 0)
+        e.log.join()
+        self.assertRegex(e.log.text(), r'msg="?shutting down"?')
+
+
+if __name__ == "__main__":
+    harness.main()
