@@ -582,4 +582,7 @@ class IntegrationTest(unittest.TestCase):
 
 
 def main():
+    # On SIGTERM (e.g. a ctest timeout) raise SystemExit in the running test,
+    # so unittest still runs the cleanups that stop what the test started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     unittest.main(verbosity=2)

@@ -30,6 +30,12 @@ class HttpRoutesTest(harness.IntegrationTest):
                 self.assertEqual(status, 404, raw[:300])
                 self.assertNotIn(b"root:", body)
 
+    def test_query_string_is_ignored(self):
+        r = http(self.exporter.url("/metrics?collect[]=x&foo=bar"))
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers.get("Content-Type"), harness.METRICS_CONTENT_TYPE)
+        harness.parse_metrics(r.body.decode("utf-8"), prefix="proctree_exporter_")
+
     def test_post_metrics_is_405(self):
         r = http(self.exporter.url("/metrics"), method="POST", data=b"x=1")
         self.assertEqual(r.status, 405, r.body)
@@ -111,6 +117,21 @@ class CommandLineTest(harness.IntegrationTest):
         r = self.run_exporter("--help")
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn("--web.listen-address", r.stdout)
+
+    def test_custom_telemetry_path(self):
+        e = self.start_exporter("--web.telemetry-path=/custom/path")
+        r = http(e.url("/custom/path"))
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.headers.get("Content-Type"), harness.METRICS_CONTENT_TYPE)
+        self.assertEqual(http(e.url("/metrics")).status, 404)
+        self.assertIn('href="/custom/path"', http(e.url("/")).text())
+        self.assertEqual(http(e.url("/-/healthy")).status, 200)
+
+    def test_bad_telemetry_path_exits_2(self):
+        for path in ("metrics", "/", "/-/healthy"):
+            with self.subTest(path=path):
+                r = self.run_exporter(f"--web.telemetry-path={path}", "--web.listen-address=127.0.0.1:0")
+                self.assertEqual(r.returncode, 2, r.stderr)
 
     def test_sigterm_exits_0(self):
         e = self.start_exporter()

@@ -20,7 +20,7 @@ class WorkloadMetricsTest(harness.IntegrationTest):
         cls.tmp = cls.make_class_tmpdir()
         cls.exporter = cls.start_class_exporter()
         cls.t0 = time.time()
-        cls.workload = harness.Workload(cls.tmp)
+        cls.workload = harness.Workload(cls.tmp, ["--children", "2"])
         cls.addClassCleanup(cls.workload.stop)
         cls.pid = str(cls.workload.pid)
 
@@ -59,6 +59,14 @@ class WorkloadMetricsTest(harness.IntegrationTest):
         self.assertEqual(info.labels["user"], pwd.getpwuid(os.getuid()).pw_name)
         self.assertEqual(info.labels["user"], getpass.getuser())
         self.assertEqual(info.labels["comm"], "workload")
+
+    def test_children(self):
+        self.assertEqual(len(self.workload.children), 2)
+        for child in self.workload.children:
+            with self.subTest(child=child):
+                info = one(self.samples, "proctree_process_info", pid=str(child))
+                self.assertEqual(info.labels["ppid"], self.pid)
+                self.assertEqual(one(self.samples, "proctree_process_threads", pid=str(child)).value, 1)
 
     def test_cpu_modes(self):
         modes = {s.labels["mode"] for s in select(self.samples, "proctree_process_cpu_seconds_total", pid=self.pid)}
