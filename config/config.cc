@@ -6,9 +6,11 @@
 #include <set>
 #include <sstream>
 
+#include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
-#include "config/default_config.h"  // generated from config/default.yml
+#include "config/default_config.h"  // generated from config/examples/default.yml
+#include "config/name_template.h"
 
 namespace proctree {
 
@@ -19,65 +21,177 @@ bool Glob(const std::string& pattern, std::string_view name) {
   return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
 }
 
-class Validator {
- public:
-  Validator(std::string_view source, const ConfigSchemaContext& ctx) : source_(source), ctx_(ctx) {}
+// Thrown with the node that is wrong; turned into "file:line:col: reason".
+struct Invalid {
+  YAML::Mark mark;
+  std::string reason;
+};
 
-  bool Fail(const YAML::Node& node, const std::string& reason) {
-    const YAML::Mark m = node.Mark();
-    std::ostringstream os;
-    os << source_ << ':' << (m.line + 1) << ':' << (m.column + 1) << ": " << reason;
-    error_ = os.str();
-    return false;
+[[noreturn]] void Fail(const YAML::Node& node, const std::string& reason) { throw Invalid{node.Mark(), reason}; }
+
+void OnlyKeys(const YAML::Node& map, const std::string& where, const std::set<std::string>& keys) {
+  if (!map.IsMap()) Fail(map, where + " must be a mapping");
+  for (const auto& kv : map) {
+    const std::string k = kv.first.Scalar();
+    if (keys.count(k)) continue;
+    std::string allowed;
+    for (const auto& a : keys) allowed += (allowed.empty() ? "" : ", ") + a;
+    Fail(kv.first, "unknown key \"" + k + "\" in " + where + " (allowed: " + allowed + ")");
   }
+}
 
-  bool OnlyKeys(const YAML::Node& map, const std::string& where, const std::set<std::string>& keys) {
-    if (!map.IsMap()) return Fail(map, where + " must be a mapping");
-    for (const auto& kv : map) {
-      const std::string k = kv.first.as<std::string>();
-      if (!keys.count(k)) {
-        std::string allowed;
-        for (const auto& a : keys) allowed += (allowed.empty() ? "" : ", ") + a;
-        return Fail(kv.first, "unknown key \"" + k + "\" in " + where + " (allowed: " + allowed + ")");
+std::string String(const YAML::Node& n, const std::string& where) {
+  if (!n.IsScalar()) Fail(n, where + " must be a string");
+  return n.Scalar();
+}
+
+std::vector<std::string> StringList(const YAML::Node& n, const std::string& where) {
+  if (!n.IsSequence()) Fail(n, where + " must be a list of strings");
+  std::vector<std::string> out;
+  for (const auto& item : n) out.push_back(String(item, where + " entries"));
+  return out;
+}
+
+bool Bool(const YAML::Node& n, const std::string& where) {
+  bool v = false;
+  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) Fail(n, where + " must be true or false");
+  return v;
+}
+
+std::size_t Count(const YAML::Node& n, const std::string& where) {
+  const std::string s = n.IsScalar() ? n.Scalar() : "";
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9)
+    Fail(n, where + " must be a whole number");
+  return static_cast<std::size_t>(std::stoul(s));
+}
+
+// Compiles each regex once to reject bad ones with RE2's reason, and
+// collects named capture groups for template checks.
+void CheckRegexes(const YAML::Node& list, const std::vector<std::string>& patterns, const std::string& where,
+                  std::vector<std::string>* captures) {
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    RE2::Options opts;
+    opts.set_log_errors(false);
+    RE2 re(patterns[i], opts);
+    if (!re.ok()) Fail(list[i], "invalid regex in " + where + ": " + re.error());
+    if (captures)
+      for (const auto& [name, idx] : re.NamedCapturingGroups()) captures->push_back(name);
+  }
+}
+
+MatchSpec ParseMatch(const YAML::Node& n, const std::string& where, std::vector<std::string>* captures) {
+  OnlyKeys(n, where, {"comm", "exe", "cmdline", "user", "cgroup", "pid_file", "ancestor"});
+  MatchSpec m;
+  if (n["comm"]) m.comm = StringList(n["comm"], where + ".comm");
+  if (n["exe"]) m.exe = StringList(n["exe"], where + ".exe");
+  if (n["cmdline"]) {
+    m.cmdline = StringList(n["cmdline"], where + ".cmdline");
+    CheckRegexes(n["cmdline"], m.cmdline, where + ".cmdline", captures);
+  }
+  if (n["user"]) m.user = StringList(n["user"], where + ".user");
+  if (n["cgroup"]) {
+    m.cgroup = StringList(n["cgroup"], where + ".cgroup");
+    CheckRegexes(n["cgroup"], m.cgroup, where + ".cgroup", nullptr);
+  }
+  if (n["pid_file"]) m.pid_file = String(n["pid_file"], where + ".pid_file");
+  if (n["ancestor"]) m.ancestor = std::make_shared<MatchSpec>(ParseMatch(n["ancestor"], where + ".ancestor", nullptr));
+  if (m.Empty()) Fail(n, where + " has no conditions; a selector that matches everything must say so, e.g. cmdline: ['.*']");
+  return m;
+}
+
+class Parser {
+ public:
+  explicit Parser(const ConfigSchemaContext& ctx) : ctx_(ctx) {}
+
+  void Parse(const YAML::Node& root, Config* out) {
+    if (!root || root.IsNull()) return;  // an empty file means all defaults
+    OnlyKeys(root, "the top level", {"metrics", "processes", "groups", "unmatched", "tree", "labels", "limits"});
+    if (const YAML::Node m = root["metrics"]) {
+      OnlyKeys(m, "metrics", {"allow", "deny"});
+      if (m["allow"]) out->metrics.allow = FamilyPatterns(m["allow"], "metrics.allow");
+      if (m["deny"]) out->metrics.deny = FamilyPatterns(m["deny"], "metrics.deny");
+    }
+    if (const YAML::Node p = root["processes"]) {
+      if (!p.IsSequence()) Fail(p, "processes must be a list of selectors");
+      for (std::size_t i = 0; i < p.size(); ++i) out->processes.push_back(Selector(p[i], i));
+    }
+    if (const YAML::Node g = root["groups"]) out->groups = StringList(g, "groups");
+    if (const YAML::Node u = root["unmatched"]) {
+      OnlyKeys(u, "unmatched", {"per_process", "group"});
+      if (u["per_process"]) out->unmatched.per_process = Bool(u["per_process"], "unmatched.per_process");
+      if (u["group"]) {
+        const std::string g = String(u["group"], "unmatched.group");
+        if (g == "auto") out->unmatched.group = UnmatchedPolicy::Group::kAuto;
+        else if (g == "none") out->unmatched.group = UnmatchedPolicy::Group::kNone;
+        else Fail(u["group"], "unmatched.group must be auto or none");
       }
     }
-    return true;
-  }
-
-  bool FamilyPatterns(const YAML::Node& node, const std::string& where, std::vector<std::string>* out) {
-    if (!node.IsSequence()) return Fail(node, where + " must be a list of family name patterns");
-    out->clear();
-    for (const auto& item : node) {
-      if (!item.IsScalar()) return Fail(item, where + " entries must be strings");
-      std::string pat = item.as<std::string>();
-      bool matches = false;
-      for (const auto& f : ctx_.family_names) matches = matches || Glob(pat, f);
-      if (!matches) return Fail(item, "\"" + pat + "\" in " + where + " matches no metric family");
-      out->push_back(std::move(pat));
+    if (const YAML::Node t = root["tree"]) {
+      OnlyKeys(t, "tree", {"roots"});
+      if (const YAML::Node r = t["roots"]) {
+        if (!r.IsSequence()) Fail(r, "tree.roots must be a list of match conditions");
+        for (std::size_t i = 0; i < r.size(); ++i)
+          out->tree_roots.push_back(ParseMatch(r[i], "tree.roots[" + std::to_string(i) + "]", nullptr));
+      }
     }
-    return true;
-  }
-
-  bool Parse(const YAML::Node& root, Config* out) {
-    if (!root || root.IsNull()) return true;  // an empty file means all defaults
-    if (!OnlyKeys(root, "the top level", {"metrics"})) return false;
-    if (const YAML::Node m = root["metrics"]) {
-      if (!OnlyKeys(m, "metrics", {"allow", "deny"})) return false;
-      if (m["allow"] && !FamilyPatterns(m["allow"], "metrics.allow", &out->metrics.allow)) return false;
-      if (m["deny"] && !FamilyPatterns(m["deny"], "metrics.deny", &out->metrics.deny)) return false;
+    if (const YAML::Node l = root["labels"]) {
+      OnlyKeys(l, "labels", {"exe", "cgroup", "container_id", "cmdline", "cmdline_max_length"});
+      if (l["exe"]) out->labels.exe = Bool(l["exe"], "labels.exe");
+      if (l["cgroup"]) out->labels.cgroup = Bool(l["cgroup"], "labels.cgroup");
+      if (l["container_id"]) out->labels.container_id = Bool(l["container_id"], "labels.container_id");
+      if (l["cmdline"]) out->labels.cmdline = Bool(l["cmdline"], "labels.cmdline");
+      if (l["cmdline_max_length"]) {
+        out->labels.cmdline_max_length = Count(l["cmdline_max_length"], "labels.cmdline_max_length");
+        if (out->labels.cmdline_max_length < 16)
+          Fail(l["cmdline_max_length"], "labels.cmdline_max_length must be at least 16");
+      }
     }
-    return true;
+    if (const YAML::Node l = root["limits"]) {
+      OnlyKeys(l, "limits", {"max_processes", "memory_maps_per_process"});
+      if (l["max_processes"]) out->limits.max_processes = Count(l["max_processes"], "limits.max_processes");
+      if (l["memory_maps_per_process"])
+        out->limits.memory_maps_per_process = Count(l["memory_maps_per_process"], "limits.memory_maps_per_process");
+    }
   }
-
-  const std::string& error() const { return error_; }
 
  private:
-  std::string source_;
+  std::vector<std::string> FamilyPatterns(const YAML::Node& node, const std::string& where) {
+    std::vector<std::string> pats = StringList(node, where);
+    for (std::size_t i = 0; i < pats.size(); ++i) {
+      bool matches = false;
+      for (const auto& f : ctx_.family_names) matches = matches || Glob(pats[i], f);
+      if (!matches) Fail(node[i], "\"" + pats[i] + "\" in " + where + " matches no metric family");
+    }
+    return pats;
+  }
+
+  ProcessSelector Selector(const YAML::Node& n, std::size_t i) {
+    const std::string where = "processes[" + std::to_string(i) + "]";
+    OnlyKeys(n, where, {"name", "match", "group", "per_process"});
+    ProcessSelector s;
+    if (n["name"]) s.name = String(n["name"], where + ".name");
+    if (!n["match"]) Fail(n, where + " needs a match");
+    std::vector<std::string> captures;
+    s.match = ParseMatch(n["match"], where + ".match", &captures);
+    if (n["group"]) {
+      s.group = String(n["group"], where + ".group");
+      NameTemplate t;
+      std::string err;
+      if (!NameTemplate::Parse(s.group, captures, &t, &err)) Fail(n["group"], err);
+    }
+    if (n["per_process"]) s.per_process = Bool(n["per_process"], where + ".per_process");
+    return s;
+  }
+
   const ConfigSchemaContext& ctx_;
-  std::string error_;
 };
 
 }  // namespace
+
+bool MatchSpec::Empty() const {
+  return comm.empty() && exe.empty() && cmdline.empty() && user.empty() && cgroup.empty() && pid_file.empty() &&
+         !ancestor;
+}
 
 bool MetricsPolicy::Allows(std::string_view name) const {
   for (const auto& d : deny)
@@ -89,18 +203,20 @@ bool MetricsPolicy::Allows(std::string_view name) const {
 
 bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSchemaContext& ctx,
                  Config* out, std::string* error) {
-  Validator v(source, ctx);
   Config cfg;
+  auto where = [&](const YAML::Mark& m) {
+    std::ostringstream os;
+    os << source << ':' << (m.line + 1) << ':' << (m.column + 1) << ": ";
+    return os.str();
+  };
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    if (!v.Parse(root, &cfg)) {
-      *error = v.error();
-      return false;
-    }
+    Parser(ctx).Parse(root, &cfg);
+  } catch (const Invalid& e) {
+    *error = where(e.mark) + e.reason;
+    return false;
   } catch (const YAML::Exception& e) {
-    std::ostringstream os;
-    os << source << ':' << (e.mark.line + 1) << ':' << (e.mark.column + 1) << ": " << e.msg;
-    *error = os.str();
+    *error = where(e.mark) + e.msg;
     return false;
   }
   *out = std::move(cfg);

@@ -1,5 +1,8 @@
 #pragma once
 // The exporter's YAML configuration: schema, defaults and validation.
+// See config/examples/ and the README's "Configuration" section.
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,8 +16,53 @@ struct MetricsPolicy {
   bool Allows(std::string_view name) const;
 };
 
+// Conditions on one process. Every condition given must hold; within a list
+// any entry may match, except `cmdline`, whose regexes must all match (as in
+// process-exporter).
+struct MatchSpec {
+  std::vector<std::string> comm;     // exact comm
+  std::vector<std::string> exe;      // full path if it has a '/', else the basename
+  std::vector<std::string> cmdline;  // RE2 regexes over the space-joined arguments; named captures feed {match:NAME}
+  std::vector<std::string> user;     // user name or numeric uid
+  std::vector<std::string> cgroup;   // RE2 regexes over the cgroup path
+  std::string pid_file;              // the process whose pid the file holds
+  std::shared_ptr<MatchSpec> ancestor;  // some ancestor matches this
+  bool Empty() const;
+};
+
+struct ProcessSelector {
+  std::string name;  // for logs only
+  MatchSpec match;
+  std::string group = "{comm}";  // name template
+  bool per_process = true;       // false: only counted in its group
+};
+
+struct UnmatchedPolicy {
+  bool per_process = true;
+  enum class Group { kAuto, kNone } group = Group::kAuto;
+};
+
+struct LabelPolicy {
+  bool exe = false;
+  bool cgroup = false;
+  bool container_id = false;
+  bool cmdline = false;  // redacted, truncated to cmdline_max_length bytes
+  std::size_t cmdline_max_length = 256;
+};
+
+struct Limits {
+  std::size_t max_processes = 0;  // 0: no limit
+  std::size_t memory_maps_per_process = 20;
+};
+
 struct Config {
   MetricsPolicy metrics;
+  std::vector<ProcessSelector> processes;  // first match wins
+  std::vector<std::string> groups;         // always exported, at 0 processes when none runs
+  UnmatchedPolicy unmatched;
+  std::vector<MatchSpec> tree_roots;       // empty: every process with children
+  LabelPolicy labels;
+  Limits limits;
 };
 
 // The names a config may mention in metrics.allow / metrics.deny.
@@ -29,7 +77,7 @@ bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSch
 bool LoadConfigFile(const std::string& path, const ConfigSchemaContext& ctx, Config* out,
                     std::string* error);
 
-// config/default.yml, compiled in.
+// config/examples/default.yml, compiled in.
 std::string_view EmbeddedDefaultConfig();
 
 }  // namespace proctree

@@ -1,4 +1,4 @@
-# Turns config/default.yml into a C++ header at build time, so the binary
+# Turns config/examples/default.yml into a C++ header at build time, so the binary
 # carries the same file users read.
 file(READ "${INPUT}" content)
 set(delim "PROCTREE_YAML")

@@ -24,6 +24,7 @@ std::string Usage() {
          "  --procfs=PATH               procfs mount point. Default: /proc\n"
          "  --log.level=LEVEL           debug, info, warn or error. Default: info\n"
          "  --log.format=FORMAT         logfmt or json. Default: logfmt\n"
+         "  --config.check              Validate the configuration and exit 0 (valid) or 1.\n"
          "  --once                      Print one scrape to stdout and exit.\n";
 }
 
@@ -79,7 +80,7 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
       name = name.substr(0, eq);
       has_value = true;
     }
-    if (name == "help" || name == "version" || name == "once") {
+    if (name == "help" || name == "version" || name == "once" || name == "config.check") {
       if (has_value) {
         *message = "--" + name + " takes no value";
         return FlagsOutcome::kUsageError;
@@ -92,7 +93,8 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
         *message = version_text;
         return FlagsOutcome::kExitOk;
       }
-      out->once = true;
+      if (name == "once") out->once = true;
+      else out->config_check = true;
       continue;
     }
     auto it = valued.find(name);

@@ -16,6 +16,7 @@ struct Flags {
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool once = false;
+  bool config_check = false;  // validate --config.file and exit 0/1
 };
 
 enum class FlagsOutcome { kRun, kExitOk, kUsageError };

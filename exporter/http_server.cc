@@ -30,12 +30,13 @@ void Respond(mg_connection* conn, int status, const char* reason, const char* co
 
 class RootHandler : public CivetHandler {
  public:
-  RootHandler(const HttpOptions& opts, MetricsFn metrics) : opts_(opts), metrics_(std::move(metrics)) {}
+  RootHandler(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload)
+      : opts_(opts), metrics_(std::move(metrics)), reload_(std::move(reload)) {}
 
   bool handleGet(CivetServer*, mg_connection* conn) override { return Handle(conn, false); }
   bool handleHead(CivetServer*, mg_connection* conn) override { return Handle(conn, true); }
-  bool handlePost(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
-  bool handlePut(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  bool handlePost(CivetServer*, mg_connection* conn) override { return Reload(conn); }
+  bool handlePut(CivetServer*, mg_connection* conn) override { return Reload(conn); }
   bool handleDelete(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
   bool handleOptions(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
   bool handlePatch(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
@@ -44,8 +45,24 @@ class RootHandler : public CivetHandler {
   bool NotAllowed(mg_connection* conn) {
     const mg_request_info* ri = mg_get_request_info(conn);
     if (!Known(ri->local_uri)) return NotFound(conn, false);
+    const bool reload = std::strcmp(ri->local_uri, "/-/reload") == 0;
     Respond(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n",
-            "Allow: GET, HEAD\r\n");
+            reload ? "Allow: POST, PUT\r\n" : "Allow: GET, HEAD\r\n");
+    return true;
+  }
+
+  // POST or PUT /-/reload, as Prometheus has it: 200 when the new config is
+  // in force, 500 with the reason when it was rejected (the old one serves on).
+  bool Reload(mg_connection* conn) {
+    const mg_request_info* ri = mg_get_request_info(conn);
+    if (!ri->local_uri || std::strcmp(ri->local_uri, "/-/reload") != 0) return NotAllowed(conn);
+    std::string error;
+    if (reload_(&error)) {
+      Respond(conn, 200, "OK", "text/plain; charset=utf-8", "config reloaded\n");
+    } else {
+      Respond(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
+              "config rejected, previous config still in force: " + error + "\n");
+    }
     return true;
   }
 
@@ -56,7 +73,7 @@ class RootHandler : public CivetHandler {
 
   bool Known(const char* uri) const {
     return uri && (opts_.telemetry_path == uri || std::strcmp(uri, "/") == 0 ||
-                   std::strcmp(uri, "/-/healthy") == 0);
+                   std::strcmp(uri, "/-/healthy") == 0 || std::strcmp(uri, "/-/reload") == 0);
   }
 
   bool Handle(mg_connection* conn, bool head) {
@@ -71,6 +88,7 @@ class RootHandler : public CivetHandler {
       Respond(conn, 200, "OK", "text/html; charset=utf-8", Landing(), "", head);
       return true;
     }
+    if (std::strcmp(uri, "/-/reload") == 0) return NotAllowed(conn);
     return NotFound(conn, head);
   }
 
@@ -103,6 +121,7 @@ class RootHandler : public CivetHandler {
 
   HttpOptions opts_;
   MetricsFn metrics_;
+  ReloadFn reload_;
 };
 
 // CivetWeb reports bind failures only through its log callback; keep the
@@ -195,7 +214,8 @@ bool AcceptsGzip(const char* header) {
   return false;
 }
 
-std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, std::string* error) {
+std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
+                                              std::string* error) {
   std::string ports;
   for (const auto& a : opts.listen_addresses) {
     std::string p;
@@ -211,7 +231,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   };
   CivetCallbacks callbacks;
   callbacks.log_message = CaptureLog;
-  auto handler = std::make_unique<RootHandler>(opts, std::move(metrics));
+  auto handler = std::make_unique<RootHandler>(opts, std::move(metrics), std::move(reload));
   std::unique_ptr<CivetServer> server;
   {
     std::lock_guard<std::mutex> lock(g_start_mu);

@@ -16,11 +16,14 @@ struct HttpOptions {
 
 // Produces the payload of one scrape.
 using MetricsFn = std::function<std::string()>;
+// Reloads the config; false with the reason when the new one is rejected.
+using ReloadFn = std::function<bool(std::string* error)>;
 
 class HttpServer {
  public:
   // Starts serving; nullptr with *error naming the address and reason on failure.
-  static std::unique_ptr<HttpServer> Start(const HttpOptions& opts, MetricsFn metrics, std::string* error);
+  static std::unique_ptr<HttpServer> Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
+                                           std::string* error);
   virtual ~HttpServer() = default;
   // The bound "host:port" strings (with real ports when 0 was asked for).
   virtual std::vector<std::string> BoundAddresses() const = 0;

@@ -1,16 +1,15 @@
 // proctree_exporter: per-process and process-tree metrics for Prometheus.
 #include <csignal>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <pthread.h>
 
-#include "config/config.h"
 #include "exporter/build_version.h"
 #include "exporter/flags.h"
 #include "exporter/http_server.h"
 #include "exporter/log.h"
 #include "exporter/metric_catalog.h"
+#include "exporter/runtime_config.h"
 #include "exporter/scraper.h"
 #include "probes/probe.h"
 
@@ -21,6 +20,8 @@ namespace {
 std::string VersionText() {
   return std::string("proctree_exporter, version ") + kVersion + " (revision: " + kRevision + ")\n";
 }
+
+const char* ConfigName(const Flags& f) { return f.config_file.empty() ? "<embedded default>" : f.config_file.c_str(); }
 
 }  // namespace
 
@@ -49,16 +50,15 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  ConfigSchemaContext schema{CatalogNames()};
-  Config config;
-  bool ok = flags.config_file.empty()
-                ? ParseConfig(EmbeddedDefaultConfig(), "<embedded default>", schema, &config, &error)
-                : LoadConfigFile(flags.config_file, schema, &config, &error);
-  if (!ok) {
-    log::Error("invalid configuration", {{"err", error}});
+  ConfigHolder config(flags.config_file);
+  if (!config.Load(&error)) {
+    log::Error("invalid configuration", {{"file", ConfigName(flags)}, {"err", error}});
     return 1;
   }
-  const EnabledFamilies enabled = EnabledFamilies::FromPolicy(config.metrics);
+  if (flags.config_check) {
+    std::printf("%s: configuration is valid\n", ConfigName(flags));
+    return 0;
+  }
 
   std::unique_ptr<Probe> probe = OpenNativeProbe(flags.procfs, &error);
   if (!probe) {
@@ -66,26 +66,40 @@ int main(int argc, char** argv) {
     return 1;
   }
   Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())});
+  auto scrape = [&] {
+    return scraper.Scrape(*config.Get(), ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()});
+  };
 
   if (flags.once) {
-    std::string payload = scraper.Scrape(enabled);
+    std::string payload = scrape();
     std::fwrite(payload.data(), 1, payload.size(), stdout);
     return std::fflush(stdout) == 0 ? 0 : 1;
   }
 
-  // Block the stop signals in every thread CivetWeb starts; main waits for them.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
+  // Block the signals main waits for in every thread CivetWeb starts.
+  sigset_t wait_for;
+  sigemptyset(&wait_for);
+  sigaddset(&wait_for, SIGINT);
+  sigaddset(&wait_for, SIGTERM);
+  sigaddset(&wait_for, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &wait_for, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+
+  auto reload = [&](std::string* err) {
+    if (config.Reload(err)) {
+      log::Info("configuration reloaded", {{"file", ConfigName(flags)}});
+      return true;
+    }
+    log::Error("configuration reload rejected; the previous configuration stays in force",
+               {{"file", ConfigName(flags)}, {"err", *err}});
+    return false;
+  };
 
   HttpOptions http;
   http.listen_addresses = flags.listen_addresses;
   http.telemetry_path = flags.telemetry_path;
   http.version = kVersion;
-  auto server = HttpServer::Start(http, [&] { return scraper.Scrape(enabled); }, &error);
+  auto server = HttpServer::Start(http, scrape, reload, &error);
   if (!server) {
     log::Error("cannot start HTTP server", {{"err", error}});
     return 1;
@@ -95,9 +109,17 @@ int main(int argc, char** argv) {
   log::Info("listening", {{"address", ports}, {"telemetry_path", flags.telemetry_path},
                           {"procfs", flags.procfs}, {"version", kVersion}});
 
-  int sig = 0;
-  sigwait(&stop, &sig);
-  log::Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  for (;;) {
+    int sig = 0;
+    sigwait(&wait_for, &sig);
+    if (sig == SIGHUP) {
+      std::string err;
+      reload(&err);
+      continue;
+    }
+    log::Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    break;
+  }
   server.reset();
   return 0;
 }

@@ -84,6 +84,12 @@ const std::vector<FamilyDef> kCatalog = {
      MetricType::Gauge, {}},
     {Fam::kScrapeProcesses, "proctree_scrape_processes", "Processes read in this scrape.",
      MetricType::Gauge, {}},
+    {Fam::kScrapeTruncated, "proctree_scrape_truncated_processes",
+     "Processes beyond limits.max_processes, counted only in their groups in this scrape.", MetricType::Gauge, {}},
+    {Fam::kConfigReloadSuccessful, "proctree_config_last_reload_successful",
+     "Whether the last configuration reload attempt was successful.", MetricType::Gauge, {}},
+    {Fam::kConfigReloadTimestamp, "proctree_config_last_reload_success_timestamp_seconds",
+     "Timestamp of the last successful configuration reload.", MetricType::Gauge, {}},
     {Fam::kBuildInfo, "proctree_exporter_build_info",
      "Version, revision and OS of this exporter build. Always 1.", MetricType::Gauge, {}},
     {Fam::kSelfCpu, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
@@ -102,7 +108,7 @@ const std::vector<FamilyDef> kCatalog = {
 // Every label name any family uses; checked at start-up with the families.
 const char* const kLabelNames[] = {"pid",   "comm",     "ppid",   "user",      "mode",   "memtype",
                                    "kind",  "direction", "state", "syscall",   "source", "errno",
-                                   "feature", "phase", "ancestor_pid", "group",   "version", "revision", "os"};
+                                   "feature", "phase", "ancestor_pid", "group", "exe", "cgroup", "container_id", "cmdline",   "version", "revision", "os"};
 }  // namespace
 
 const std::vector<FamilyDef>& Catalog() { return kCatalog; }

@@ -66,7 +66,8 @@ const std::vector<SimpleFamily>& SimpleFamilies() {
 
 }  // namespace
 
-std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps) {
+std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps,
+                                              const std::vector<OptionalLabels>& optional) {
   std::vector<std::string> out(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) {
     std::string& p = out[i];
@@ -75,15 +76,27 @@ std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& 
     p.append(std::to_string(ps[i].pid));
     p.append("\",");
     AppendLabel(&p, "comm", SanitizeUtf8(ps[i].comm));
+    if (optional.empty()) continue;
+    const OptionalLabels& o = optional[i];
+    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"exe", &o.exe},
+                                      {"cgroup", &o.cgroup},
+                                      {"container_id", &o.container_id},
+                                      {"cmdline", &o.cmdline}}) {
+      if (value->empty()) continue;
+      p.push_back(',');
+      AppendLabel(&p, name, SanitizeUtf8(*value));
+    }
   }
   return out;
 }
 
-void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
-                          const EnabledFamilies& enabled, UserNames& users, TextWriter& w) {
+void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                          const std::vector<std::string>& prefixes, const EnabledFamilies& enabled,
+                          UserNames& users, TextWriter& w) {
   if (enabled.has(Fam::kProcessInfo)) {
     w.Begin(Fam::kProcessInfo);
-    for (std::size_t i = 0; i < ps.size(); ++i) {
+    for (int r : rows) {
+      const auto i = static_cast<std::size_t>(r);
       const ProcessSample& s = ps[i];
       std::string user = s.uid.has_value() ? SanitizeUtf8(users.Lookup(s.uid.value)) : std::string();
       w.Sample(prefixes[i], {{"ppid", std::to_string(s.ppid)}, {"user", user}}, 1);
@@ -92,7 +105,8 @@ void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vecto
   for (const SimpleFamily& f : SimpleFamilies()) {
     if (!enabled.has(f.fam)) continue;
     w.Begin(f.fam);
-    for (std::size_t i = 0; i < ps.size(); ++i) {
+    for (int r : rows) {
+      const auto i = static_cast<std::size_t>(r);
       for (const Series& se : f.series) {
         std::optional<double> v = se.get(ps[i]);
         if (!v) continue;

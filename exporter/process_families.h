@@ -10,12 +10,23 @@
 
 namespace proctree {
 
-// `pid="..",comm=".."` per process, sanitized to UTF-8 and escaped once per
-// scrape, shared by every series of that process.
-std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps);
+// The optional labels of per-process series, already derived (see
+// LabelPolicy); empty when off.
+struct OptionalLabels {
+  std::string exe, cgroup, container_id, cmdline;
+};
 
-void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
-                          const EnabledFamilies& enabled, UserNames& users, TextWriter& w);
+// `pid="..",comm=".."` (plus optional labels) per process, sanitized to
+// UTF-8 and escaped once per scrape, shared by every series of that process.
+// `optional` may be empty (no optional labels) or parallel to ps.
+std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps,
+                                              const std::vector<OptionalLabels>& optional = {});
+
+// Writes the per-process families for the processes at `rows` (indexes into
+// ps), and proctree_processes for all of ps.
+void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                          const std::vector<std::string>& prefixes, const EnabledFamilies& enabled,
+                          UserNames& users, TextWriter& w);
 
 // The exporter's own process_* families, as every client library exposes them.
 void WriteSelfFamilies(const ProcessSample& self, const EnabledFamilies& enabled, TextWriter& w);

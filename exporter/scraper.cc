@@ -1,12 +1,14 @@
 #include "exporter/scraper.h"
 
+#include <algorithm>
 #include <chrono>
+
+#include "config/redaction.h"
 
 #include "exporter/log.h"
 #include "exporter/process_families.h"
 #include "exporter/text_writer.h"
 #include "exporter/tree_families.h"
-#include "probes/auto_groups.h"
 
 namespace proctree {
 
@@ -31,13 +33,52 @@ bool WantsSelf(const EnabledFamilies& e) {
   return false;
 }
 
+
+// Keeps the limit's worth of processes with the most rss, then CPU; the
+// rest are counted in their groups only.
+std::size_t ApplyLimit(const std::vector<ProcessSample>& ps, std::size_t limit, std::vector<int>* rows) {
+  if (limit == 0 || rows->size() <= limit) return 0;
+  auto weight = [&](int i) {
+    const ProcessSample& s = ps[static_cast<std::size_t>(i)];
+    const double rss = s.memory_rss_bytes.has_value() ? static_cast<double>(s.memory_rss_bytes.value) : 0;
+    const double cpu = (s.cpu_user_seconds.has_value() ? s.cpu_user_seconds.value : 0) +
+                       (s.cpu_system_seconds.has_value() ? s.cpu_system_seconds.value : 0);
+    return std::make_pair(rss, cpu);
+  };
+  std::nth_element(rows->begin(), rows->begin() + static_cast<std::ptrdiff_t>(limit), rows->end(),
+                   [&](int a, int b) { return weight(a) > weight(b); });
+  const std::size_t dropped = rows->size() - limit;
+  rows->resize(limit);
+  std::sort(rows->begin(), rows->end());
+  return dropped;
+}
+
+std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
+                                         const LabelPolicy& policy) {
+  if (!policy.exe && !policy.cgroup && !policy.container_id && !policy.cmdline) return {};
+  static const RedactionRules kRules = RedactionRules::Defaults();
+  std::vector<OptionalLabels> out(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (policy.exe && ps[i].exe.has_value()) out[i].exe = ps[i].exe.value;
+    if (policy.cgroup) out[i].cgroup = facts[i].cgroup_path;
+    if (policy.container_id) out[i].container_id = facts[i].container_id;
+    // Environment variables are never read; the command line only when asked for, redacted.
+    if (policy.cmdline && ps[i].cmdline.has_value())
+      out[i].cmdline = RedactCmdline(ps[i].cmdline.value, kRules, policy.cmdline_max_length);
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string Scraper::Scrape(const EnabledFamilies& enabled) {
+std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload) {
+  const EnabledFamilies& enabled = rc.enabled;
+  const ProcessSelection& selection = *rc.selection;
   const auto t0 = Clock::now();
   ScanErrors scan_errors(DebugLogger());
   ScanRequest req;
   req.groups = enabled.RequiredGroups();
+  if (!req.groups.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups();
   ScanResult scan;
   if (!req.groups.empty()) scan = probe_.Scan(req, scan_errors);
 
@@ -51,18 +92,30 @@ std::string Scraper::Scrape(const EnabledFamilies& enabled) {
   const auto t1 = Clock::now();
 
   const auto& ps = scan.processes;
+  const ProcessTree tree = ProcessTree::Build(ps);
+  const std::vector<ProcessFacts> facts = selection.Facts(ps, users_);
+  const std::vector<Assignment> assigned = selection.Assign(ps, facts, tree);
+  std::vector<int> rows;
+  rows.reserve(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    if (assigned[i].per_process) rows.push_back(static_cast<int>(i));
+  const std::size_t truncated = ApplyLimit(ps, rc.config.limits.max_processes, &rows);
+
   std::string out;
-  out.reserve(4096 + ps.size() * 3072);  // about what 2,000 processes take with every family on
+  out.reserve(4096 + rows.size() * 3072);  // about what a process takes with every family on
   TextWriter w(&out);
-  const std::vector<std::string> prefixes = ProcessLabelPrefixes(ps);
-  WriteProcessFamilies(ps, prefixes, enabled, users_, w);
+  const std::vector<std::string> prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, facts, rc.config.labels));
+  WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w);
 
   if (AnyTreeFamily(enabled)) {
-    const ProcessTree tree = ProcessTree::Build(ps);
     TreeAggregator::Result agg;
-    if (AnyAggregateFamily(enabled))
-      agg = aggregator_.Aggregate(ps, tree, RootsWithChildren(tree), AutoGroups(ps, tree), t0);
-    WriteTreeFamilies(ps, prefixes, tree, agg, enabled, w);
+    if (AnyAggregateFamily(enabled)) {
+      std::vector<std::string> group_of(ps.size());
+      for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = assigned[i].group;
+      agg = aggregator_.Aggregate(ps, tree, selection.Roots(ps, facts, tree), group_of, t0,
+                                  selection.always_groups());
+    }
+    WriteTreeFamilies(ps, rows, prefixes, tree, agg, enabled, w);
   }
 
   if (enabled.has(Fam::kProbeErrors)) {
@@ -84,6 +137,18 @@ std::string Scraper::Scrape(const EnabledFamilies& enabled) {
   if (enabled.has(Fam::kScrapeProcesses)) {
     w.Begin(Fam::kScrapeProcesses);
     w.Sample("", static_cast<double>(ps.size()));
+  }
+  if (enabled.has(Fam::kScrapeTruncated)) {
+    w.Begin(Fam::kScrapeTruncated);
+    w.Sample("", static_cast<double>(truncated));
+  }
+  if (enabled.has(Fam::kConfigReloadSuccessful)) {
+    w.Begin(Fam::kConfigReloadSuccessful);
+    w.Sample("", reload.successful ? 1 : 0);
+  }
+  if (enabled.has(Fam::kConfigReloadTimestamp)) {
+    w.Begin(Fam::kConfigReloadTimestamp);
+    w.Sample("", reload.timestamp);
   }
   if (enabled.has(Fam::kBuildInfo)) {
     w.Begin(Fam::kBuildInfo);

@@ -1,9 +1,10 @@
 #pragma once
-// One scrape: probe every process, turn samples into families, serialize.
-// Nothing is collected between requests. Safe for concurrent scrapes.
+// One scrape: probe every process, select and group them, turn samples into
+// families, serialize. Nothing is collected between requests. Safe for
+// concurrent scrapes.
 #include <string>
 
-#include "exporter/metric_catalog.h"
+#include "exporter/runtime_config.h"
 #include "probes/probe.h"
 #include "probes/tree_aggregation.h"
 #include "probes/user_names.h"
@@ -16,12 +17,18 @@ struct BuildInfo {
   std::string os;
 };
 
+// What the scrape reports about the exporter's own config state.
+struct ReloadStatus {
+  bool successful = true;
+  double timestamp = 0;
+};
+
 class Scraper {
  public:
   Scraper(const Probe& probe, BuildInfo build) : probe_(probe), build_(std::move(build)) {}
 
   // The payload in the text exposition format 0.0.4.
-  std::string Scrape(const EnabledFamilies& enabled);
+  std::string Scrape(const RuntimeConfig& rc, const ReloadStatus& reload = {});
 
   const ErrorTotals& error_totals() const { return errors_; }
 

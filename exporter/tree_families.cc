@@ -55,38 +55,40 @@ bool AnyAggregateFamily(const EnabledFamilies& e) {
   return false;
 }
 
-void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
+void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                       const std::vector<std::string>& prefixes,
                        const ProcessTree& tree, const TreeAggregator::Result& agg,
                        const EnabledFamilies& enabled, TextWriter& w) {
   if (enabled.has(Fam::kProcessDepth)) {
     w.Begin(Fam::kProcessDepth);
-    for (std::size_t i = 0; i < ps.size(); ++i) w.Sample(prefixes[i], tree.depth(static_cast<int>(i)));
+    for (int r : rows) w.Sample(prefixes[static_cast<std::size_t>(r)], tree.depth(r));
   }
   if (enabled.has(Fam::kProcessAncestor)) {
     // One series per (process, ancestor): parents() is a selector on pid,
     // children(recursive=True) a selector on ancestor_pid.
     w.Begin(Fam::kProcessAncestor);
-    for (std::size_t i = 0; i < ps.size(); ++i) {
+    for (int r : rows) {
+      const auto i = static_cast<std::size_t>(r);
       int generation = 0;
-      for (int a = tree.parent(static_cast<int>(i)); a != ProcessTree::kNone; a = tree.parent(a)) {
+      for (int a = tree.parent(r); a != ProcessTree::kNone; a = tree.parent(a)) {
         w.Sample(prefixes[i], {{"ancestor_pid", std::to_string(ps[static_cast<std::size_t>(a)].pid)}},
                  ++generation);
       }
     }
   }
 
-  std::vector<std::pair<std::string, const AggregateTotals*>> rows;
-  rows.reserve(agg.subtrees.size());
-  for (const auto& st : agg.subtrees) rows.emplace_back(prefixes[static_cast<std::size_t>(st.root)], &st.totals);
-  WriteTotals(kSubtreeFams, enabled, rows, w);
+  std::vector<std::pair<std::string, const AggregateTotals*>> totals_rows;
+  totals_rows.reserve(agg.subtrees.size());
+  for (const auto& st : agg.subtrees) totals_rows.emplace_back(prefixes[static_cast<std::size_t>(st.root)], &st.totals);
+  WriteTotals(kSubtreeFams, enabled, totals_rows, w);
 
-  rows.clear();
+  totals_rows.clear();
   for (const auto& g : agg.groups) {
     std::string prefix;
     AppendLabel(&prefix, "group", SanitizeUtf8(g.name));
-    rows.emplace_back(std::move(prefix), &g.totals);
+    totals_rows.emplace_back(std::move(prefix), &g.totals);
   }
-  WriteTotals(kGroupFams, enabled, rows, w);
+  WriteTotals(kGroupFams, enabled, totals_rows, w);
 }
 
 }  // namespace proctree

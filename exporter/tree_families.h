@@ -14,8 +14,10 @@ namespace proctree {
 bool AnyTreeFamily(const EnabledFamilies& enabled);
 bool AnyAggregateFamily(const EnabledFamilies& enabled);
 
-// prefixes: ProcessLabelPrefixes() of the same scan.
-void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<std::string>& prefixes,
+// prefixes: ProcessLabelPrefixes() of the same scan; rows: the processes
+// with per-process series.
+void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                       const std::vector<std::string>& prefixes,
                        const ProcessTree& tree, const TreeAggregator::Result& agg,
                        const EnabledFamilies& enabled, TextWriter& w);
 

@@ -3,6 +3,7 @@
 // tell "the allowlist skipped it" from "this OS has no such thing" from
 // "the read failed" and never invents a zero for any of them.
 #include <cstdint>
+#include <utility>
 
 namespace proctree {
 
@@ -20,7 +21,7 @@ struct Field {
 
   bool has_value() const { return state == FieldState::kValue; }
   void set(T v) {
-    value = v;
+    value = std::move(v);
     state = FieldState::kValue;
   }
   void mark(FieldState s) {

@@ -70,6 +70,10 @@ struct ProcessSample {
 
   Field<std::uint64_t> open_fds;
   Field<double> max_fds;  // +Inf when unlimited
+
+  Field<std::string> exe;      // full path; " (deleted)" kept as the kernel writes it
+  Field<std::string> cmdline;  // raw: arguments separated by NUL bytes
+  Field<std::string> cgroup;   // the raw cgroup file (parse with container_id.h)
 };
 
 }  // namespace proctree

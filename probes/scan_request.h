@@ -14,6 +14,9 @@ enum class FieldGroup : std::uint32_t {
   kIo = 1u << 3,      // io counters
   kFds = 1u << 4,     // open fd count
   kLimits = 1u << 5,  // max fds
+  kExe = 1u << 6,     // executable path (selectors, exe label)
+  kCmdline = 1u << 7, // command line (selectors, redacted cmdline label)
+  kCgroup = 1u << 8,  // cgroup path (selectors, cgroup and container_id labels)
 };
 
 class FieldGroups {
@@ -22,7 +25,7 @@ class FieldGroups {
   constexpr FieldGroups(FieldGroup g) : bits_(static_cast<std::uint32_t>(g)) {}  // NOLINT: implicit on purpose
   static constexpr FieldGroups All() {
     FieldGroups g;
-    g.bits_ = (1u << 6) - 1;
+    g.bits_ = (1u << 9) - 1;
     return g;
   }
   constexpr bool has(FieldGroup g) const { return (bits_ & static_cast<std::uint32_t>(g)) != 0; }

@@ -61,7 +61,8 @@ std::vector<int> RootsWithChildren(const ProcessTree& tree) {
 TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample>& ps,
                                                  const ProcessTree& tree, const std::vector<int>& roots,
                                                  const std::vector<std::string>& group_of,
-                                                 std::chrono::steady_clock::time_point scan_started) {
+                                                 std::chrono::steady_clock::time_point scan_started,
+                                                 const std::vector<std::string>& always_groups) {
   Result result;
   std::vector<ProcessKey> alive_keys;
   alive_keys.reserve(ps.size());
@@ -111,6 +112,7 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
   std::map<std::string, std::vector<int>> by_group;
   for (std::size_t i = 0; i < group_of.size() && i < ps.size(); ++i)
     if (!group_of[i].empty()) by_group[group_of[i]].push_back(static_cast<int>(i));
+  for (const auto& g : always_groups) by_group[g];
   for (const auto& [name, idx] : by_group) {
     Group g{name, {}};
     members.clear();

@@ -45,9 +45,13 @@ class TreeAggregator {
   // scan_started orders concurrent scrapes: a scan older than the last one
   // aggregated reads the carries but does not move them (it would otherwise
   // look like a drop and inflate the carry).
+  // always_groups are reported even with no member (at 0 processes, their
+  // counters holding what their members left), so "is my service down" is
+  // an alert on a series rather than on its absence.
   Result Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
                    const std::vector<int>& roots, const std::vector<std::string>& group_of,
-                   std::chrono::steady_clock::time_point scan_started);
+                   std::chrono::steady_clock::time_point scan_started,
+                   const std::vector<std::string>& always_groups = {});
 
  private:
   std::mutex mu_;

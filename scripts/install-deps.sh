@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev zlib1g-dev
+  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libre2-dev zlib1g-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
   python3 curl procps

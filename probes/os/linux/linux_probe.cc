@@ -85,6 +85,9 @@ class Reader {
     if (req.groups.has(FieldGroup::kIo) && !ReadIo(pid_fd, s)) return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kFds) && !ReadFds(pid_fd, s)) return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kLimits) && !ReadLimits(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kExe) && !ReadExe(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kCmdline) && !ReadRaw(pid_fd, "cmdline", &s->cmdline)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kCgroup) && !ReadRaw(pid_fd, "cgroup", &s->cgroup)) return Outcome::kVanished;
     return Outcome::kOk;
   }
 
@@ -160,6 +163,9 @@ class Reader {
            s->io_read_syscalls, s->io_write_syscalls);
     if (req.groups.has(FieldGroup::kFds)) mark(s->open_fds);
     if (req.groups.has(FieldGroup::kLimits)) mark(s->max_fds);
+    if (req.groups.has(FieldGroup::kExe)) mark(s->exe);
+    if (req.groups.has(FieldGroup::kCmdline)) mark(s->cmdline);
+    if (req.groups.has(FieldGroup::kCgroup)) mark(s->cgroup);
   }
 
   template <typename T>
@@ -227,6 +233,36 @@ class Reader {
     Record(fail, "fd", "fd");
     if (TranslateErrno(fail.err) == ErrorKind::kVanished) return false;
     s->open_fds.mark(FieldState::kFailed);
+    return true;
+  }
+
+  // Kernel threads have no executable: readlink answers ENOENT for a live
+  // process, which is not a vanished one, so that case is checked via stat's flags.
+  bool ReadExe(int pid_fd, ProcessSample* s) {
+    char target[4096];
+    ssize_t n = ::readlinkat(pid_fd, "exe", target, sizeof target);
+    if (n >= 0) {
+      s->exe.set(std::string(target, static_cast<std::size_t>(n)));
+      return true;
+    }
+    const int err = errno;
+    if (err == ENOENT && s->kernel_thread) {
+      s->exe.mark(FieldState::kUnsupported);
+      return true;
+    }
+    Record({"readlinkat", err}, "exe", "exe");
+    if (TranslateErrno(err) == ErrorKind::kVanished) return false;
+    s->exe.mark(FieldState::kFailed);
+    return true;
+  }
+
+  // A file kept as raw bytes (cmdline, cgroup); at most 1 MiB is read.
+  bool ReadRaw(int pid_fd, const char* name, Field<std::string>* field) {
+    std::string_view text;
+    FileRead r = ReadFile(pid_fd, name, name, &text);
+    if (r == FileRead::kVanished) return false;
+    if (r == FileRead::kOk) field->set(std::string(text));
+    else field->mark(FieldState::kFailed);
     return true;
   }
 

@@ -28,11 +28,10 @@ bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, Sys
   }
   std::size_t used = 0;
   for (;;) {
-    if (used == data_.size()) {
-      if (data_.size() >= max_bytes) break;  // oversized: keep the first max_bytes
-      data_.resize(std::min(data_.size() * 2, max_bytes));
-    }
-    ssize_t n = ::read(fd, data_.data() + used, data_.size() - used);
+    if (used >= max_bytes) break;  // oversized: keep the first max_bytes
+    if (used == data_.size()) data_.resize(std::min(data_.size() * 2, max_bytes));
+    // The buffer may have grown past max_bytes in an earlier call.
+    ssize_t n = ::read(fd, data_.data() + used, std::min(data_.size(), max_bytes) - used);
     if (n < 0) {
       if (errno == EINTR) continue;
       *fail = {"read", errno};

@@ -1,0 +1,65 @@
+#pragma once
+// The config's process selectors, compiled: which selector each process
+// matches (first match wins), its group (tree-aware: an unmatched process
+// joins the group of its nearest matched ancestor), whether it gets
+// per-process series, and which processes are subtree roots.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "probes/process_tree.h"
+#include "probes/scan_request.h"
+#include "probes/user_names.h"
+
+namespace proctree {
+
+struct Assignment {
+  int selector = -1;     // first matching selector, -1 for none
+  std::string group;     // empty: no group
+  bool per_process = true;
+};
+
+// Per-process strings derived once per scrape, for selectors and labels.
+struct ProcessFacts {
+  std::string user;
+  std::string exe_base;
+  std::string cmdline;       // arguments joined by spaces (raw bytes)
+  std::string cgroup_path;
+  std::string container_id;
+};
+
+class ProcessSelection {
+ public:
+  // The config must have passed ParseConfig (regexes and templates valid).
+  static std::shared_ptr<const ProcessSelection> Compile(const Config& config);
+  ~ProcessSelection();
+
+  // The probe field groups the selectors and the label policy need.
+  FieldGroups NeededGroups() const { return needs_; }
+
+  std::vector<ProcessFacts> Facts(const std::vector<ProcessSample>& ps, UserNames& users) const;
+  std::vector<Assignment> Assign(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
+                                 const ProcessTree& tree) const;
+  // tree.roots, or every process with children when the config names none.
+  std::vector<int> Roots(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
+                         const ProcessTree& tree) const;
+  const std::vector<std::string>& always_groups() const { return always_groups_; }
+
+  struct Compiled;  // a compiled MatchSpec
+
+ private:
+  ProcessSelection() = default;
+  std::vector<char> MatchAll(const Compiled& m, const std::vector<ProcessSample>& ps,
+                             const std::vector<ProcessFacts>& facts, const ProcessTree& tree) const;
+
+  struct Selector;
+  std::vector<std::unique_ptr<Selector>> selectors_;
+  std::vector<std::unique_ptr<Compiled>> roots_;
+  std::vector<std::string> always_groups_;
+  UnmatchedPolicy unmatched_;
+  FieldGroups needs_;
+  bool need_user_ = false, need_cmdline_ = false, need_cgroup_ = false;
+};
+
+}  // namespace proctree
