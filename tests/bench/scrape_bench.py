@@ -1,0 +1,503 @@
+#!/usr/bin/env python3
+"""Side-by-side scrape benchmark: proctree_exporter over HTTP vs the floor reader.
+
+What it does, in one run:
+  1. Tops the host up to --processes processes IN TOTAL (the pid directories in /proc, kernel threads
+     included): it counts the existing ones and starts `sleep 100000` children for the difference
+     (none if the host already has that many). --extra switches to "start exactly N children".
+  2. Starts the exporter on 127.0.0.1:0, does --warmup scrapes, then --scrapes scrapes without gzip
+     and --scrapes with `Accept-Encoding: gzip`. CPU per scrape = delta of utime+stime (fields 14+15 of
+     /proc/<pid>/stat, all threads) / number of scrapes. Those fields count in clock ticks (1/CLK_TCK,
+     usually 10 ms), so each mode keeps scraping until it has used >= --min-cpu seconds of CPU (capped
+     by --max-scrapes); the resolution actually reached is printed. Wall latency (median, p90) is
+     measured on the client from sending the request to having read the whole body; a new connection
+     per scrape. The sum of the threads' schedstat run times (ns) is shown as a cross-check.
+  3. Builds ../shared/bench/floor.c into --build-dir and runs it with the exporter's file set
+     (stat,status,statm,io,fd,limits) and with stat,status,io,fd, for as many passes as the plain
+     scrapes used; parses its cpu_ms_per_pass.
+  4. Prints a table and whether the bar (exporter plain CPU <= 1.5x floor, same files) is met, and
+     appends a dated section to docs/benchmarks.md (unless --no-write).
+
+Exit status is 0 whether or not the bar is met; non-zero only when the benchmark could not run.
+Python 3 standard library only. Run as root or with a high enough RLIMIT_NPROC for the children.
+"""
+import argparse
+import ctypes
+import datetime
+import gzip
+import http.client
+import os
+import platform
+import re
+import resource
+import shlex
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_FLOOR_SRC = os.path.normpath(os.path.join(REPO, "..", "shared", "bench", "floor.c"))
+DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks.md")
+EXPORTER_FILES = "stat,status,statm,io,fd,limits"  # what the default config reads per process
+SMALL_FILES = "stat,status,io,fd"
+BAR = 1.5
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+DOC_HEADER = """# Benchmarks
+
+How much CPU one scrape of proctree_exporter costs, measured against `../shared/bench/floor.c`, the least
+work a per-process exporter can do (open and read the same `/proc/[pid]` files, count `fd` entries; no
+parsing, no serialization). The bar: exporter CPU per scrape <= {bar}x the floor's CPU per pass over the same
+files, in the same run.
+
+Method (`tests/bench/scrape_bench.py`, `make bench`):
+- The host is topped up to N processes in total (pid directories in `/proc`, kernel threads included) with
+  idle `sleep` children; they are killed and reaped at the end.
+- The exporter runs on `127.0.0.1:0` with its embedded default config (every family on; per process it reads
+  stat, status, statm, io, fd, limits). After warm-up scrapes, it is scraped over HTTP, first without
+  gzip, then with `Accept-Encoding: gzip`, one connection per scrape, one scrape at a time.
+- Exporter CPU per scrape = delta of utime+stime (`/proc/<pid>/stat` fields 14+15, all threads) over
+  the scrapes / number of scrapes. Those count in clock ticks, so each mode scrapes until >= 1 s of CPU
+  is used; the resolution is stated per run. Latency is client-side wall time, request to last byte.
+- The floor is built (`cc -O2`) and run in the same run, for as many passes as the plain scrapes, with the
+  exporter's file set and with `stat,status,io,fd`; its `cpu_ms_per_pass` comes from getrusage.
+- Runs are on shared machines; CPU time is less sensitive to other load than latency is, but not immune.
+
+Each run below was appended by the script; the command is recorded with it.
+"""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Idle children
+
+
+def count_pids():
+    return sum(1 for d in os.listdir("/proc") if d.isdigit())
+
+
+_libc = None
+
+
+def _die_with_parent():
+    """preexec_fn: SIGKILL the child if this script dies without cleaning up (e.g. SIGKILL)."""
+    global _libc
+    try:
+        if _libc is None:
+            _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def raise_nproc(needed):
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    want = needed + 512
+    if soft == resource.RLIM_INFINITY or soft >= want:
+        return
+    new_hard = hard
+    if hard != resource.RLIM_INFINITY and hard < want:
+        new_hard = want  # only root can raise the hard limit; try anyway
+    try:
+        resource.setrlimit(resource.RLIMIT_NPROC, (want, new_hard))
+    except (ValueError, OSError):
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (hard, hard))
+        except (ValueError, OSError):
+            pass
+        print(f"scrape_bench: warning: RLIMIT_NPROC soft={soft} hard={hard}, needed ~{want}; "
+              "starting children may fail", file=sys.stderr)
+
+
+class Children:
+    def __init__(self):
+        self.procs = []
+
+    def start(self, n):
+        raise_nproc(n + count_pids())
+        devnull = subprocess.DEVNULL
+        # setpriv sets PR_SET_PDEATHSIG before exec'ing sleep, so children die with this script even on
+        # SIGKILL; it keeps Popen on its fast vfork path (a preexec_fn would be ~3x slower per child).
+        argv = ["sleep", "100000"]
+        if shutil.which("setpriv"):
+            argv = ["setpriv", "--pdeathsig", "KILL"] + argv
+        for i in range(n):
+            try:
+                p = subprocess.Popen(argv, stdin=devnull, stdout=devnull, stderr=devnull, close_fds=True)
+            except OSError as e:
+                raise RuntimeError(f"could not start idle child {i + 1} of {n}: {e}") from e
+            self.procs.append(p)
+
+    def stop(self):
+        for p in self.procs:
+            if p.poll() is None:
+                try:
+                    p.kill()
+                except OSError:
+                    pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        self.procs = []
+
+
+# ---------------------------------------------------------------------------------------------------
+# Exporter
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        data = f.read()
+    # Fields after the comm's last ')' start at field 3 (state); utime, stime are fields 14, 15.
+    rest = data[data.rindex(b")") + 2:].split()
+    return int(rest[14 - 3]) + int(rest[15 - 3])
+
+
+def cpu_ns(pid):
+    """Sum of sum_exec_runtime (ns) over the live threads; None without schedstats."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+class Exporter:
+    def __init__(self, binary, extra_args):
+        self.log = tempfile.NamedTemporaryFile(prefix="scrape_bench_exporter_", suffix=".log", delete=False)
+        self.proc = subprocess.Popen([binary, "--web.listen-address=127.0.0.1:0"] + extra_args,
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
+                                     preexec_fn=_die_with_parent)
+        self.port = None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"exporter exited with {self.proc.returncode}: {self._log_text()}")
+            m = re.search(r'msg="?listening"?.*?\baddress="?(\d+)', self._log_text())
+            if m:
+                self.port = int(m.group(1))
+                break
+            time.sleep(0.05)
+        if self.port is None:
+            raise RuntimeError(f"exporter did not log a listening address: {self._log_text()}")
+
+    def _log_text(self):
+        with open(self.log.name, "r", errors="replace") as f:
+            return f.read()
+
+    def scrape(self, use_gzip):
+        headers = {"Accept-Encoding": "gzip"} if use_gzip else {"Accept-Encoding": "identity"}
+        t0 = time.perf_counter()
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request("GET", "/metrics", headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+        finally:
+            conn.close()
+        dt = time.perf_counter() - t0
+        if resp.status != 200:
+            raise RuntimeError(f"scrape returned HTTP {resp.status}: {body[:200]!r}")
+        enc = resp.getheader("Content-Encoding", "")
+        if use_gzip and enc != "gzip":
+            raise RuntimeError("asked for gzip, got Content-Encoding: " + repr(enc))
+        if not use_gzip and enc:
+            raise RuntimeError("asked for no gzip, got Content-Encoding: " + repr(enc))
+        return dt, body
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        try:
+            os.unlink(self.log.name)
+        except OSError:
+            pass
+
+
+def run_mode(exp, use_gzip, k, min_cpu_s, max_scrapes):
+    """Scrapes k times, then on until >= min_cpu_s of exporter CPU (or max_scrapes)."""
+    lat, sizes = [], []
+    last_body = b""
+    c0 = cpu_ticks(exp.proc.pid)
+    ns0 = cpu_ns(exp.proc.pid)
+    while True:
+        dt, body = exp.scrape(use_gzip)
+        lat.append(dt)
+        sizes.append(len(body))
+        last_body = body
+        n = len(lat)
+        used = (cpu_ticks(exp.proc.pid) - c0) / CLK_TCK
+        if n >= k and (used >= min_cpu_s or n >= max_scrapes):
+            break
+    ticks = cpu_ticks(exp.proc.pid) - c0
+    ns1 = cpu_ns(exp.proc.pid)
+    return {
+        "sched_cpu_ms": (ns1 - ns0) / 1e6 / n if ns0 is not None and ns1 is not None else None,
+        "scrapes": n,
+        "cpu_ticks": ticks,
+        "cpu_ms": ticks * 1000.0 / CLK_TCK / n,
+        "resolution_ms": 1000.0 / CLK_TCK / n,
+        "lat_median_ms": statistics.median(lat) * 1000,
+        "lat_p90_ms": percentile(lat, 90) * 1000,
+        "bytes": int(statistics.median(sizes)),
+        "body": last_body,
+    }
+
+
+def percentile(xs, p):
+    s = sorted(xs)
+    if not s:
+        return float("nan")
+    # nearest-rank
+    rank = max(1, -(-p * len(s) // 100))
+    return s[int(rank) - 1]
+
+
+def metric_values(text, name):
+    out = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") or line.startswith(name + " "):
+            key, _, val = line.rpartition(" ")
+            try:
+                out[key] = float(val)
+            except ValueError:
+                pass
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Floor
+
+
+def build_floor(src, build_dir):
+    out = os.path.join(build_dir, "floor")
+    cc = os.environ.get("CC", "cc")
+    subprocess.run([cc, "-O2", "-o", out, src], check=True)
+    return out
+
+
+def run_floor(binary, passes, files):
+    r = subprocess.run([binary, str(passes), files], check=True, capture_output=True, text=True)
+    m = re.search(r"cpu_ms_per_pass=([0-9.]+)", r.stdout)
+    w = re.search(r"wall_ms_per_pass=([0-9.]+)", r.stdout)
+    p = re.search(r"procs_per_pass=(\d+)", r.stdout)
+    if not m:
+        raise RuntimeError("floor printed no cpu_ms_per_pass: " + r.stdout)
+    return {"cpu_ms": float(m.group(1)), "wall_ms": float(w.group(1)) if w else float("nan"),
+            "procs": int(p.group(1)) if p else 0, "line": r.stdout.strip()}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Report
+
+
+def machine_info():
+    model = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": model}
+
+
+def git_revision():
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def loadavg():
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
+def sched(m):
+    return f'; schedstat {m["sched_cpu_ms"]:.2f}' if m.get("sched_cpu_ms") is not None else ""
+
+
+def fmt_table(r):
+    pl, gz, fa, fb = r["plain"], r["gzip"], r["floor_all"], r["floor_small"]
+    ratio_pl = pl["cpu_ms"] / fa["cpu_ms"] if fa["cpu_ms"] else float("inf")
+    ratio_gz = gz["cpu_ms"] / fa["cpu_ms"] if fa["cpu_ms"] else float("inf")
+    rows = [
+        ("processes (pid dirs: exporter scrape / floor pass)", f'{r["scraped_procs"]} / {fa["procs"]}'),
+        ("exporter CPU ms/scrape, plain", f'{pl["cpu_ms"]:.2f} (±{pl["resolution_ms"]:.2f}; '
+                                          f'{pl["cpu_ticks"]} ticks over {pl["scrapes"]} scrapes{sched(pl)})'),
+        ("exporter CPU ms/scrape, gzip", f'{gz["cpu_ms"]:.2f} (±{gz["resolution_ms"]:.2f}; '
+                                         f'{gz["cpu_ticks"]} ticks over {gz["scrapes"]} scrapes{sched(gz)})'),
+        (f"floor CPU ms/pass, {EXPORTER_FILES}", f'{fa["cpu_ms"]:.2f} (wall {fa["wall_ms"]:.2f})'),
+        (f"floor CPU ms/pass, {SMALL_FILES}", f'{fb["cpu_ms"]:.2f} (wall {fb["wall_ms"]:.2f})'),
+        ("ratio exporter/floor (same files), plain", f"{ratio_pl:.2f}x"),
+        ("ratio exporter/floor (same files), gzip", f"{ratio_gz:.2f}x"),
+        ("latency median / p90 ms, plain", f'{pl["lat_median_ms"]:.1f} / {pl["lat_p90_ms"]:.1f}'),
+        ("latency median / p90 ms, gzip", f'{gz["lat_median_ms"]:.1f} / {gz["lat_p90_ms"]:.1f}'),
+        ("payload bytes, plain", f'{pl["bytes"]:,}'),
+        ("payload bytes, gzip", f'{gz["bytes"]:,}'),
+    ]
+    if r.get("phases"):
+        rows.append(("exporter-reported phases, last plain scrape (ms)", r["phases"]))
+    lines = ["| measure | value |", "|---|---|"]
+    lines += [f"| {a} | {b} |" for a, b in rows]
+    met = ratio_pl <= BAR
+    verdict = (f"Bar ({BAR}x floor, same files, plain scrape): {'MET' if met else 'NOT MET'} "
+               f"({ratio_pl:.2f}x; gzip {ratio_gz:.2f}x)")
+    return "\n".join(lines), verdict
+
+
+def append_doc(path, table, verdict, info):
+    new = not os.path.exists(path)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with open(path, "a") as f:
+        if new:
+            f.write(DOC_HEADER.format(bar=BAR) + "\n## Runs\n")
+        f.write(f"\n### {stamp}, rev {info['rev']}\n\n")
+        f.write(f"- Exporter binary: built from revision {info['binary_rev']} (its build_info)\n")
+        f.write(f"- Machine: {info['nproc']} CPUs, {info['cpu']}, kernel {info['kernel']}; "
+                f"load average before/after: {info['load_before']} / {info['load_after']}\n")
+        f.write(f"- Command: `{info['command']}`\n")
+        f.write(f"- Idle children started: {info['children']} ({info['mode']})\n\n")
+        f.write(table + "\n\n" + verdict + "\n")
+
+
+# ---------------------------------------------------------------------------------------------------
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--binary", required=True, help="the proctree_exporter binary")
+    ap.add_argument("--build-dir", required=True, help="where to build the floor binary")
+    ap.add_argument("--processes", type=int, default=2000,
+                    help="processes in total on the host (pid dirs in /proc); default 2000")
+    ap.add_argument("--extra", action="store_true",
+                    help="start exactly --processes idle children instead of topping up to that total")
+    ap.add_argument("--scrapes", type=int, default=30, help="minimum scrapes per mode (default 30)")
+    ap.add_argument("--warmup", type=int, default=5, help="warm-up scrapes per mode (default 5)")
+    ap.add_argument("--min-cpu", type=float, default=1.0,
+                    help="keep scraping until the exporter used this many CPU seconds per mode (default 1)")
+    ap.add_argument("--max-scrapes", type=int, default=1000)
+    ap.add_argument("--floor-src", default=DEFAULT_FLOOR_SRC)
+    ap.add_argument("--doc", default=DEFAULT_DOC)
+    ap.add_argument("--no-write", action="store_true", help=f"do not append to {DEFAULT_DOC}")
+    ap.add_argument("--exporter-arg", action="append", default=[],
+                    help="extra flag for the exporter (repeatable), e.g. --exporter-arg=--config.file=x.yml")
+    args = ap.parse_args()
+
+    # SIGINT (even if inherited as ignored), SIGTERM and SIGHUP all unwind through the finally blocks,
+    # which kill and reap the children and the exporter. Only SIGKILL skips them; then the children's
+    # PR_SET_PDEATHSIG (via setpriv) kills them, except one started in the instant of the kill.
+    def on_signal(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+
+    binary = os.path.abspath(args.binary)
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"scrape_bench: {binary} is not an executable; run `make build` first")
+    if not os.path.exists(args.floor_src):
+        sys.exit(f"scrape_bench: floor source {args.floor_src} not found")
+    os.makedirs(args.build_dir, exist_ok=True)
+    floor_bin = build_floor(args.floor_src, args.build_dir)
+
+    load_before = loadavg()
+    children = Children()
+    exp = None
+    try:
+        existing = count_pids()
+        n = args.processes if args.extra else max(0, args.processes - existing)
+        mode = "exactly --processes extra" if args.extra else f"top-up from {existing} to {args.processes} total"
+        print(f"scrape_bench: {existing} processes exist; starting {n} idle children ({mode})", flush=True)
+        t = time.monotonic()
+        children.start(n)
+        print(f"scrape_bench: started in {time.monotonic() - t:.1f}s; {count_pids()} pid dirs now", flush=True)
+
+        exp = Exporter(binary, args.exporter_arg)
+        print(f"scrape_bench: exporter pid {exp.proc.pid} on 127.0.0.1:{exp.port}", flush=True)
+        for _ in range(args.warmup):
+            exp.scrape(False)
+            exp.scrape(True)
+
+        plain = run_mode(exp, False, args.scrapes, args.min_cpu, args.max_scrapes)
+        print(f"scrape_bench: plain: {plain['scrapes']} scrapes, {plain['cpu_ms']:.2f} ms CPU/scrape", flush=True)
+        gz = run_mode(exp, True, args.scrapes, args.min_cpu, args.max_scrapes)
+        print(f"scrape_bench: gzip:  {gz['scrapes']} scrapes, {gz['cpu_ms']:.2f} ms CPU/scrape", flush=True)
+
+        text = plain["body"].decode("utf-8", "replace")
+        gz_text = gzip.decompress(gz["body"]).decode("utf-8", "replace")
+        if gz_text.count("\n") < text.count("\n") * 0.9:
+            print("scrape_bench: warning: gzip payload decompresses to far fewer lines than plain", file=sys.stderr)
+        procs = metric_values(text, "proctree_scrape_processes")
+        scraped = int(next(iter(procs.values()))) if procs else count_pids()
+        ph = metric_values(text, "proctree_scrape_duration_seconds")
+        phases = ", ".join(f'{re.search(r"phase=.([a-z_]+)", k).group(1)} {v * 1000:.1f}'
+                           for k, v in ph.items() if re.search(r"phase=.([a-z_]+)", k))
+        m = re.search(r'proctree_exporter_build_info\{[^}]*revision="([^"]*)"', text)
+        binary_rev = m.group(1) if m else "?"
+        exp.stop()
+        exp = None
+
+        passes = plain["scrapes"]
+        fa = run_floor(floor_bin, passes, EXPORTER_FILES)
+        fb = run_floor(floor_bin, passes, SMALL_FILES)
+        print("scrape_bench: " + fa["line"] + "\nscrape_bench: " + fb["line"], flush=True)
+    finally:
+        if exp is not None:
+            exp.stop()
+        children.stop()
+
+    result = {"plain": plain, "gzip": gz, "floor_all": fa, "floor_small": fb, "scraped_procs": scraped,
+              "phases": phases}
+    table, verdict = fmt_table(result)
+    info = machine_info()
+    info.update(rev=git_revision(), binary_rev=binary_rev, load_before=load_before, load_after=loadavg(),
+                children=n, mode=mode,
+                command="python3 " + shlex.join([os.path.relpath(os.path.abspath(sys.argv[0]), REPO)] + sys.argv[1:]))
+    if os.environ.get("MAKELEVEL"):
+        info["command"] += " (via make bench)"
+    print()
+    print(f"{info['nproc']} CPUs, {info['cpu']}, kernel {info['kernel']}, rev {info['rev']}, "
+          f"binary built from {info['binary_rev']}; load {info['load_before']} -> {info['load_after']}")
+    print(table)
+    print()
+    print(verdict)
+    if not args.no_write:
+        append_doc(args.doc, table, verdict, info)
+        print(f"scrape_bench: appended to {args.doc}")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("scrape_bench: interrupted; children and exporter stopped", file=sys.stderr)
+        sys.exit(130)
+    except (RuntimeError, subprocess.CalledProcessError, OSError) as e:
+        print(f"scrape_bench: error: {e}", file=sys.stderr)
+        sys.exit(1)
