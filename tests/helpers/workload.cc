@@ -1,7 +1,7 @@
 // workload: a process with known figures for the integration tests.
 //
 //   workload --dir DIR [--mem-mib N] [--write-mib N] [--fds N] [--threads N] [--children N]
-//            [--comm NAME]
+//            [--comm NAME] [--uid UID]
 //
 // Allocates and touches --mem-mib MiB (default 64), writes --write-mib MiB
 // (default 8) to a file in DIR and fsyncs it, opens --fds extra descriptors on
@@ -9,7 +9,8 @@
 // forks --children children (default 0) that do nothing but wait, then prints
 // "child <pid>" per child and "ready <pid>" on stdout and waits until stdin
 // reaches EOF. --comm sets the process name (prctl PR_SET_NAME; any bytes,
-// at most 15 are kept) after the children are forked. Then it joins its threads, removes its file, reaps its
+// at most 15 are kept) after the children are forked. --uid switches the
+// real, effective and saved uid and gid (needs root) just before "ready". Then it joins its threads, removes its file, reaps its
 // children and exits 0. Any setup failure exits 1 with a message on stderr.
 #include <fcntl.h>
 #include <sys/prctl.h>
@@ -37,7 +38,7 @@ namespace {
 [[noreturn]] void Usage(const std::string& why) {
   std::fprintf(stderr,
                "workload: %s\nusage: workload --dir DIR [--mem-mib N] [--write-mib N] [--fds N] "
-               "[--threads N] [--children N] [--comm NAME]\n",
+               "[--threads N] [--children N] [--comm NAME] [--uid UID]\n",
                why.c_str());
   std::exit(2);
 }
@@ -78,7 +79,7 @@ bool WriteAll(int fd, const char* p, std::size_t n) {
 int main(int argc, char** argv) {
   std::string dir;
   const char* comm = nullptr;
-  long mem_mib = 64, write_mib = 8, fds = 50, threads = 4, children = 0;
+  long mem_mib = 64, write_mib = 8, fds = 50, threads = 4, children = 0, uid = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) Usage("flag " + a + " needs a value");
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = ParseCount(a, v);
     else if (a == "--children") children = ParseCount(a, v);
     else if (a == "--comm") comm = v;
+    else if (a == "--uid") uid = ParseCount(a, v);
     else Usage("unknown flag " + a);
   }
   if (dir.empty() && write_mib > 0) Usage("--dir is required when --write-mib > 0");
@@ -147,6 +149,12 @@ int main(int argc, char** argv) {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return stop; });
     });
+
+  if (uid >= 0) {
+    const auto id = static_cast<uid_t>(uid);
+    if (setresgid(id, id, id) != 0) Die("setresgid");
+    if (setresuid(id, id, id) != 0) Die("setresuid");
+  }
 
   for (pid_t k : kids) std::printf("child %d\n", static_cast<int>(k));
   std::printf("ready %d\n", static_cast<int>(getpid()));

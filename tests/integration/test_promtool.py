@@ -1,6 +1,7 @@
 """Scrape payloads pass `promtool check metrics` and are valid UTF-8, even for hostile process names."""
 
 import os
+import pwd
 
 import harness
 from harness import one, select
@@ -48,6 +49,23 @@ class PromtoolTest(harness.IntegrationTest):
         threads = one(samples, "proctree_process_threads", pid=str(workload.pid))
         self.assertEqual(threads.labels["comm"], HOSTILE_COMM_LABEL)
         self.assertEqual(threads.value, 5)
+
+    def test_uid_without_user_name(self):
+        uid = 54321
+        if os.geteuid() != 0:
+            self.skipTest("switching the workload's uid needs root")
+        try:
+            pwd.getpwuid(uid)
+            self.skipTest(f"uid {uid} has a user name on this machine")
+        except KeyError:
+            pass
+        workload = self.start_workload(self.make_tmpdir(), "--write-mib", "0", "--mem-mib", "0",
+                                       "--uid", str(uid))
+        r = harness.http(self.exporter.url("/metrics"))
+        self.assertEqual(r.status, 200)
+        samples = self.check(r.body)
+        info = one(samples, "proctree_process_info", pid=str(workload.pid))
+        self.assertEqual(info.labels["user"], str(uid), "the numeric uid stands in for a missing name")
 
 
 if __name__ == "__main__":
