@@ -58,6 +58,30 @@ bool Bool(const YAML::Node& n, const std::string& where) {
   return v;
 }
 
+double Seconds(const YAML::Node& n, const std::string& where) {
+  double v = -1;
+  if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !(v >= 0) || v > 86400)
+    Fail(n, where + " must be a number of seconds between 0 and 86400");
+  return v;
+}
+
+std::uint64_t Bytes(const YAML::Node& n, const std::string& where) {
+  const std::string s = n.IsScalar() ? n.Scalar() : "";
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 19)
+    Fail(n, where + " must be a whole number of bytes");
+  return std::stoull(s);
+}
+
+MemoryReads ParseMemoryReads(const YAML::Node& n, const std::string& where) {
+  OnlyKeys(n, where, {"rollup", "maps", "force"});
+  MemoryReads m;
+  if (n["rollup"]) m.rollup = Bool(n["rollup"], where + ".rollup");
+  if (n["maps"]) m.maps = Bool(n["maps"], where + ".maps");
+  if (n["force"]) m.force = Bool(n["force"], where + ".force");
+  m.rollup = m.rollup || m.maps;
+  return m;
+}
+
 std::size_t Count(const YAML::Node& n, const std::string& where) {
   const std::string s = n.IsScalar() ? n.Scalar() : "";
   if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos || s.size() > 9)
@@ -105,7 +129,8 @@ class Parser {
 
   void Parse(const YAML::Node& root, Config* out) {
     if (!root || root.IsNull()) return;  // an empty file means all defaults
-    OnlyKeys(root, "the top level", {"metrics", "processes", "groups", "unmatched", "tree", "labels", "limits"});
+    OnlyKeys(root, "the top level",
+             {"metrics", "processes", "groups", "unmatched", "tree", "labels", "limits", "memory"});
     if (const YAML::Node m = root["metrics"]) {
       OnlyKeys(m, "metrics", {"allow", "deny"});
       if (m["allow"]) out->metrics.allow = FamilyPatterns(m["allow"], "metrics.allow");
@@ -117,7 +142,8 @@ class Parser {
     }
     if (const YAML::Node g = root["groups"]) out->groups = StringList(g, "groups");
     if (const YAML::Node u = root["unmatched"]) {
-      OnlyKeys(u, "unmatched", {"per_process", "group"});
+      OnlyKeys(u, "unmatched", {"per_process", "group", "memory"});
+      if (u["memory"]) out->unmatched.memory = ParseMemoryReads(u["memory"], "unmatched.memory");
       if (u["per_process"]) out->unmatched.per_process = Bool(u["per_process"], "unmatched.per_process");
       if (u["group"]) {
         const std::string g = String(u["group"], "unmatched.group");
@@ -146,6 +172,16 @@ class Parser {
           Fail(l["cmdline_max_length"], "labels.cmdline_max_length must be at least 16");
       }
     }
+    if (const YAML::Node m = root["memory"]) {
+      OnlyKeys(m, "memory", {"rollup_interval_seconds", "maps_interval_seconds", "budget_seconds", "max_rss_bytes"});
+      MemoryPolicy& p = out->memory;
+      if (m["rollup_interval_seconds"])
+        p.rollup_interval_seconds = Seconds(m["rollup_interval_seconds"], "memory.rollup_interval_seconds");
+      if (m["maps_interval_seconds"])
+        p.maps_interval_seconds = Seconds(m["maps_interval_seconds"], "memory.maps_interval_seconds");
+      if (m["budget_seconds"]) p.budget_seconds = Seconds(m["budget_seconds"], "memory.budget_seconds");
+      if (m["max_rss_bytes"]) p.max_rss_bytes = Bytes(m["max_rss_bytes"], "memory.max_rss_bytes");
+    }
     if (const YAML::Node l = root["limits"]) {
       OnlyKeys(l, "limits", {"max_processes", "memory_maps_per_process"});
       if (l["max_processes"]) out->limits.max_processes = Count(l["max_processes"], "limits.max_processes");
@@ -167,7 +203,7 @@ class Parser {
 
   ProcessSelector Selector(const YAML::Node& n, std::size_t i) {
     const std::string where = "processes[" + std::to_string(i) + "]";
-    OnlyKeys(n, where, {"name", "match", "group", "per_process"});
+    OnlyKeys(n, where, {"name", "match", "group", "per_process", "memory"});
     ProcessSelector s;
     if (n["name"]) s.name = String(n["name"], where + ".name");
     if (!n["match"]) Fail(n, where + " needs a match");
@@ -180,6 +216,7 @@ class Parser {
       if (!NameTemplate::Parse(s.group, captures, &t, &err)) Fail(n["group"], err);
     }
     if (n["per_process"]) s.per_process = Bool(n["per_process"], where + ".per_process");
+    if (n["memory"]) s.memory = ParseMemoryReads(n["memory"], where + ".memory");
     return s;
   }
 

@@ -2,6 +2,7 @@
 // The exporter's YAML configuration: schema, defaults and validation.
 // See config/examples/ and the README's "Configuration" section.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,16 +31,33 @@ struct MatchSpec {
   bool Empty() const;
 };
 
+// smaps reads, per selector; off by default (the costliest read there is).
+struct MemoryReads {
+  bool rollup = false;  // uss, pss, swap_pss (smaps_rollup)
+  bool maps = false;    // per-path memory maps (smaps); implies rollup
+  bool force = false;   // read even above memory.max_rss_bytes
+};
+
 struct ProcessSelector {
   std::string name;  // for logs only
   MatchSpec match;
   std::string group = "{comm}";  // name template
   bool per_process = true;       // false: only counted in its group
+  MemoryReads memory;
 };
 
 struct UnmatchedPolicy {
   bool per_process = true;
   enum class Group { kAuto, kNone } group = Group::kAuto;
+  MemoryReads memory;
+};
+
+// How much smaps reading may cost.
+struct MemoryPolicy {
+  double rollup_interval_seconds = 30;  // re-read a process's smaps_rollup at most this often
+  double maps_interval_seconds = 60;    // and its smaps
+  double budget_seconds = 0.2;          // per scrape; no new reads start once spent
+  std::uint64_t max_rss_bytes = 8ull << 30;  // larger processes are skipped unless forced; 0: no cap
 };
 
 struct LabelPolicy {
@@ -63,6 +81,7 @@ struct Config {
   std::vector<MatchSpec> tree_roots;       // empty: every process with children
   LabelPolicy labels;
   Limits limits;
+  MemoryPolicy memory;
 };
 
 // The names a config may mention in metrics.allow / metrics.deny.

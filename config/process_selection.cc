@@ -28,6 +28,7 @@ struct ProcessSelection::Selector {
   Compiled match;
   NameTemplate group;
   bool per_process = true;
+  MemoryReads memory;
 };
 
 namespace {
@@ -84,6 +85,7 @@ std::shared_ptr<const ProcessSelection> ProcessSelection::Compile(const Config& 
     if (sc->group.Uses("user")) sel->need_user_ = true;
     if (sc->group.Uses("cgroup") || sc->group.Uses("container_id")) sel->need_cgroup_ = true;
     sc->per_process = s.per_process;
+    sc->memory = s.memory;
     sel->selectors_.push_back(std::move(sc));
   }
   for (const auto& r : config.tree_roots) sel->roots_.push_back(compile(r));
@@ -187,6 +189,7 @@ std::vector<Assignment> ProcessSelection::Assign(const std::vector<ProcessSample
       out[i].selector = static_cast<int>(k);
       out[i].group = sel.group.Render(v);
       out[i].per_process = sel.per_process;
+      out[i].memory = sel.memory;
     }
   }
 
@@ -206,6 +209,7 @@ std::vector<Assignment> ProcessSelection::Assign(const std::vector<ProcessSample
     }
     matched_ancestor[ui] = p == ProcessTree::kNone ? ProcessTree::kNone : matched_ancestor[static_cast<std::size_t>(p)];
     out[ui].per_process = unmatched_.per_process;
+    out[ui].memory = unmatched_.memory;
     if (matched_ancestor[ui] != ProcessTree::kNone) out[ui].group = out[static_cast<std::size_t>(matched_ancestor[ui])].group;
     else if (!fallback.empty()) out[ui].group = fallback[ui];
   }

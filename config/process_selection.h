@@ -18,6 +18,7 @@ struct Assignment {
   int selector = -1;     // first matching selector, -1 for none
   std::string group;     // empty: no group
   bool per_process = true;
+  MemoryReads memory;    // smaps reads wanted for this process
 };
 
 // Per-process strings derived once per scrape, for selectors and labels.

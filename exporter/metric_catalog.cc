@@ -41,6 +41,13 @@ const std::vector<FamilyDef> kCatalog = {
      G::kStat},
     {Fam::kProcesses, "proctree_processes", "Number of processes by state.", MetricType::Gauge,
      G::kStat},
+    {Fam::kProcessMemoryMapBytes, "proctree_process_memory_map_bytes",
+     "Memory maps of the process grouped by path (psutil's memory_maps(grouped=True)), by type; "
+     "only for processes the config selects for maps.",
+     MetricType::Gauge, G::kStatm},
+    {Fam::kProcessMemoryMaps, "proctree_process_memory_maps",
+     "Number of memory mappings of the process; only for processes the config selects for maps.",
+     MetricType::Gauge, G::kStatm},
     {Fam::kProcessDepth, "proctree_process_depth",
      "Generations between the process and its tree's root (0 for a root).", MetricType::Gauge, G::kStat},
     {Fam::kProcessAncestor, "proctree_process_ancestor",
@@ -80,6 +87,10 @@ const std::vector<FamilyDef> kCatalog = {
      "Files that were read but did not have the expected format, by source.", MetricType::Counter, {}},
     {Fam::kProbeFeatureSupported, "proctree_probe_feature_supported",
      "Whether this OS module can provide a feature at all (1) or not (0).", MetricType::Gauge, {}},
+    {Fam::kProbeSkipped, "proctree_probe_skipped_total",
+     "Reads not done to bound their cost, by source and reason (interval: cached, budget: the scrape's "
+     "budget was spent, rss: above memory.max_rss_bytes).",
+     MetricType::Counter, {}},
     {Fam::kScrapeDuration, "proctree_scrape_duration_seconds", "Duration of this scrape, by phase.",
      MetricType::Gauge, {}},
     {Fam::kScrapeProcesses, "proctree_scrape_processes", "Processes read in this scrape.",
@@ -108,7 +119,7 @@ const std::vector<FamilyDef> kCatalog = {
 // Every label name any family uses; checked at start-up with the families.
 const char* const kLabelNames[] = {"pid",   "comm",     "ppid",   "user",      "mode",   "memtype",
                                    "kind",  "direction", "state", "syscall",   "source", "errno",
-                                   "feature", "phase", "ancestor_pid", "group", "exe", "cgroup", "container_id", "cmdline",   "version", "revision", "os"};
+                                   "feature", "phase", "ancestor_pid", "group", "exe", "cgroup", "container_id", "cmdline", "path", "reason",   "version", "revision", "os"};
 }  // namespace
 
 const std::vector<FamilyDef>& Catalog() { return kCatalog; }

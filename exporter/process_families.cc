@@ -92,7 +92,7 @@ std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& 
 
 void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
                           const std::vector<std::string>& prefixes, const EnabledFamilies& enabled,
-                          UserNames& users, TextWriter& w) {
+                          UserNames& users, TextWriter& w, const std::vector<const MemoryDetails*>& details) {
   if (enabled.has(Fam::kProcessInfo)) {
     w.Begin(Fam::kProcessInfo);
     for (int r : rows) {
@@ -113,6 +113,12 @@ void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vecto
         if (se.label.empty()) w.Sample(prefixes[i], *v);
         else w.Sample(prefixes[i], {{se.label, se.value}}, *v);
       }
+      if (f.fam == Fam::kProcessMemory && !details.empty() && details[i] && details[i]->has_rollup) {
+        const MemoryDetails& d = *details[i];
+        w.Sample(prefixes[i], {{"memtype", "uss"}}, static_cast<double>(d.uss));
+        w.Sample(prefixes[i], {{"memtype", "pss"}}, static_cast<double>(d.pss));
+        w.Sample(prefixes[i], {{"memtype", "swap_pss"}}, static_cast<double>(d.swap_pss));
+      }
     }
   }
   if (enabled.has(Fam::kProcesses)) {
@@ -125,6 +131,49 @@ void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vecto
       if (st == ProcessState::kUnknown && by_state[i] == 0) continue;
       w.Sample("", {{"state", ProcessStateName(st)}}, static_cast<double>(by_state[i]));
     }
+  }
+}
+
+void WriteMemoryMapFamilies(const std::vector<int>& rows, const std::vector<std::string>& prefixes,
+                            const std::vector<const MemoryDetails*>& details, std::size_t max_paths,
+                            const EnabledFamilies& enabled, TextWriter& w) {
+  if (details.empty()) return;
+  auto with_maps = [&](int r) {
+    const MemoryDetails* d = details[static_cast<std::size_t>(r)];
+    return d && d->has_maps ? d : nullptr;
+  };
+  if (enabled.has(Fam::kProcessMemoryMapBytes)) {
+    w.Begin(Fam::kProcessMemoryMapBytes);
+    for (int r : rows) {
+      const MemoryDetails* d = with_maps(r);
+      if (!d) continue;
+      const std::string& prefix = prefixes[static_cast<std::size_t>(r)];
+      auto put = [&](std::string_view path, const MapFigures& f) {
+        const std::pair<const char*, std::uint64_t> kinds[] = {
+            {"rss", f.rss}, {"size", f.size}, {"pss", f.pss}, {"shared_clean", f.shared_clean},
+            {"shared_dirty", f.shared_dirty}, {"private_clean", f.private_clean},
+            {"private_dirty", f.private_dirty}, {"referenced", f.referenced}, {"anonymous", f.anonymous},
+            {"swap", f.swap}};
+        const std::string label = SanitizeUtf8(path);
+        for (const auto& [kind, v] : kinds) w.Sample(prefix, {{"path", label}, {"memtype", kind}}, static_cast<double>(v));
+      };
+      MapFigures other;
+      bool has_other = false;
+      for (std::size_t k = 0; k < d->maps.size(); ++k) {
+        if (k < max_paths) {
+          put(d->maps[k].path, d->maps[k].figures);
+        } else {
+          other += d->maps[k].figures;
+          has_other = true;
+        }
+      }
+      if (has_other) put("[other]", other);
+    }
+  }
+  if (enabled.has(Fam::kProcessMemoryMaps)) {
+    w.Begin(Fam::kProcessMemoryMaps);
+    for (int r : rows)
+      if (const MemoryDetails* d = with_maps(r)) w.Sample(prefixes[static_cast<std::size_t>(r)], static_cast<double>(d->map_count));
   }
 }
 

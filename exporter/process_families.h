@@ -23,10 +23,19 @@ std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& 
                                               const std::vector<OptionalLabels>& optional = {});
 
 // Writes the per-process families for the processes at `rows` (indexes into
-// ps), and proctree_processes for all of ps.
+// ps), and proctree_processes for all of ps. details: empty, or parallel to
+// ps with the smaps figures of the processes that have them (else nullptr).
 void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
                           const std::vector<std::string>& prefixes, const EnabledFamilies& enabled,
-                          UserNames& users, TextWriter& w);
+                          UserNames& users, TextWriter& w,
+                          const std::vector<const MemoryDetails*>& details = {});
+
+// proctree_process_memory_map_bytes and proctree_process_memory_maps: at most
+// max_paths paths per process (largest rss first), the rest summed into
+// path="[other]" so the totals still add up.
+void WriteMemoryMapFamilies(const std::vector<int>& rows, const std::vector<std::string>& prefixes,
+                            const std::vector<const MemoryDetails*>& details, std::size_t max_paths,
+                            const EnabledFamilies& enabled, TextWriter& w);
 
 // The exporter's own process_* families, as every client library exposes them.
 void WriteSelfFamilies(const ProcessSample& self, const EnabledFamilies& enabled, TextWriter& w);

@@ -101,11 +101,69 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload)
     if (assigned[i].per_process) rows.push_back(static_cast<int>(i));
   const std::size_t truncated = ApplyLimit(ps, rc.config.limits.max_processes, &rows);
 
+  // Memory details (smaps): only for processes a selector opted in, within the cost policy.
+  std::vector<std::optional<MemoryDetails>> details_store;
+  std::vector<const MemoryDetails*> details;
+  const bool want_details = enabled.has(Fam::kProcessMemory) || enabled.has(Fam::kProcessMemoryMapBytes) ||
+                            enabled.has(Fam::kProcessMemoryMaps);
+  if (want_details) {
+    std::vector<SmapsCache::Request> reqs;
+    std::vector<int> req_rows;
+    for (int r : rows) {
+      const Assignment& a = assigned[static_cast<std::size_t>(r)];
+      if (!a.memory.rollup) continue;
+      const ProcessSample& s = ps[static_cast<std::size_t>(r)];
+      if (s.kernel_thread || s.state == ProcessState::kZombie) continue;  // no address space to walk
+      const bool maps = a.memory.maps && (enabled.has(Fam::kProcessMemoryMapBytes) || enabled.has(Fam::kProcessMemoryMaps));
+      reqs.push_back({KeyOf(s), maps, a.memory.force, s.memory_rss_bytes.has_value() ? s.memory_rss_bytes.value : 0});
+      req_rows.push_back(r);
+    }
+    // Processes a selector chose explicitly are read before the unmatched
+    // ones, so a tight budget goes to them first; the interval cache lets
+    // later scrapes reach the rest.
+    std::vector<std::size_t> order(reqs.size());
+    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+      return (assigned[static_cast<std::size_t>(req_rows[a])].selector != -1) >
+             (assigned[static_cast<std::size_t>(req_rows[b])].selector != -1);
+    });
+    {
+      std::vector<SmapsCache::Request> sorted_reqs;
+      std::vector<int> sorted_rows;
+      for (std::size_t k : order) {
+        sorted_reqs.push_back(reqs[k]);
+        sorted_rows.push_back(req_rows[k]);
+      }
+      reqs.swap(sorted_reqs);
+      req_rows.swap(sorted_rows);
+    }
+    if (!reqs.empty()) {
+      const MemoryPolicy& mp = rc.config.memory;
+      auto secs = [](double v) {
+        return std::chrono::duration_cast<SmapsCache::Clock::duration>(std::chrono::duration<double>(v));
+      };
+      SmapsCache::Policy policy{secs(mp.rollup_interval_seconds), secs(mp.maps_interval_seconds),
+                                secs(mp.budget_seconds), mp.max_rss_bytes};
+      SmapsCache::Skips skips;
+      ScanErrors smaps_errors(DebugLogger());
+      details_store = smaps_.Get(probe_, reqs, policy, smaps_errors, &skips);
+      errors_.Merge(smaps_errors);
+      std::lock_guard<std::mutex> lock(skips_mu_);
+      skips_.interval += skips.interval;
+      skips_.budget += skips.budget;
+      skips_.rss += skips.rss;
+    }
+    details.assign(ps.size(), nullptr);
+    for (std::size_t k = 0; k < details_store.size(); ++k)
+      if (details_store[k]) details[static_cast<std::size_t>(req_rows[k])] = &*details_store[k];
+  }
+
   std::string out;
   out.reserve(4096 + rows.size() * 3072);  // about what a process takes with every family on
   TextWriter w(&out);
   const std::vector<std::string> prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, facts, rc.config.labels));
-  WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w);
+  WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w, details);
+  WriteMemoryMapFamilies(rows, prefixes, details, rc.config.limits.memory_maps_per_process, enabled, w);
 
   if (AnyTreeFamily(enabled)) {
     TreeAggregator::Result agg;
@@ -133,6 +191,17 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload)
       auto f = static_cast<Feature>(i);
       w.Sample("", {{"feature", FeatureName(f)}}, probe_.Supports(f) ? 1 : 0);
     }
+  }
+  if (enabled.has(Fam::kProbeSkipped)) {
+    SmapsCache::Skips sk;
+    {
+      std::lock_guard<std::mutex> lock(skips_mu_);
+      sk = skips_;
+    }
+    w.Begin(Fam::kProbeSkipped);
+    w.Sample("", {{"source", "smaps"}, {"reason", "interval"}}, static_cast<double>(sk.interval));
+    w.Sample("", {{"source", "smaps"}, {"reason", "budget"}}, static_cast<double>(sk.budget));
+    w.Sample("", {{"source", "smaps"}, {"reason", "rss"}}, static_cast<double>(sk.rss));
   }
   if (enabled.has(Fam::kScrapeProcesses)) {
     w.Begin(Fam::kScrapeProcesses);

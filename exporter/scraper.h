@@ -2,10 +2,12 @@
 // One scrape: probe every process, select and group them, turn samples into
 // families, serialize. Nothing is collected between requests. Safe for
 // concurrent scrapes.
+#include <mutex>
 #include <string>
 
 #include "exporter/runtime_config.h"
 #include "probes/probe.h"
+#include "probes/smaps_cache.h"
 #include "probes/tree_aggregation.h"
 #include "probes/user_names.h"
 
@@ -38,6 +40,9 @@ class Scraper {
   ErrorTotals errors_;
   UserNames users_;
   TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
+  SmapsCache smaps_;           // memory details, kept between scrapes
+  std::mutex skips_mu_;
+  SmapsCache::Skips skips_;    // cumulative
 };
 
 }  // namespace proctree

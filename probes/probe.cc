@@ -17,6 +17,10 @@ std::string_view FeatureName(Feature f) {
     case Feature::kIoCounters: return "io_counters";
     case Feature::kNice: return "nice";
     case Feature::kUids: return "uids";
+    case Feature::kMemoryMaps: return "memory_maps";
+    case Feature::kUss: return "uss";
+    case Feature::kPss: return "pss";
+    case Feature::kSwapPss: return "swap_pss";
     case Feature::kCount: break;
   }
   return "unknown";

@@ -7,7 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/memory_details.h"
 #include "probes/probe_errors.h"
+#include "probes/process_tree.h"
 #include "probes/process_sample.h"
 #include "probes/scan_request.h"
 
@@ -29,8 +31,14 @@ enum class Feature {
   kIoCounters,
   kNice,
   kUids,
+  kMemoryMaps,
+  kUss,
+  kPss,
+  kSwapPss,
   kCount,
 };
+
+enum class DetailOutcome { kOk, kVanished, kFailed, kUnsupported };
 
 std::string_view FeatureName(Feature f);
 
@@ -48,6 +56,10 @@ class Probe {
   // Reads the calling process itself (for the exporter's own process_* metrics).
   virtual std::optional<ProcessSample> SampleSelf(const ScanRequest& req,
                                                   ScanErrors& errors) const = 0;
+  // uss/pss (and, with maps, the per-path memory maps) of one process, only
+  // if it is still the process `key` names. Expensive: see smaps_cache.h.
+  virtual DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
+                                          ScanErrors& errors) const = 0;
 };
 
 // The module for the OS this binary was built for, or nullptr with *error set.

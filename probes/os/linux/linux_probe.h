@@ -18,6 +18,8 @@ class LinuxProbe final : public Probe {
   bool Supports(Feature f) const override;
   ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const override;
   std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override;
+  DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
+                                  ScanErrors& errors) const override;
 
   double boot_time() const { return boot_time_; }
 

@@ -1,0 +1,74 @@
+#pragma once
+// Redaction of /proc/[pid]/cmdline for the optional `cmdline` label (off by
+// default). Plain string scanning, no regex; linear in the input.
+//
+// The command line is split into argv ELEMENTS (at NUL) and each element into
+// WORDS (at ASCII whitespace: an element like the script of `sh -c "..."` or a
+// setproctitle() string holds several). The rules below look at words; a
+// "value in the next word" at the end of an element is the whole next element.
+// Every secret value is replaced by "<redacted>"; names, '=' and ':' are kept.
+//
+//  1. Exact flags (RedactionRules::secret_flags, case-sensitive):
+//       --password=x  -> --password=<redacted>
+//       --password x  -> --password <redacted>   the next word/element is ALWAYS
+//                        taken, even when it starts with '-' (getopt semantics of
+//                        a required argument, so a value like "-x9" still hides).
+//     A single-letter flag ("-p") additionally has the glued form:
+//       -pHunter2     -> -p<redacted>            (mysql, mariadb)
+//       -p Hunter2    -> -p <redacted>           (sshpass, mongodump, rabbitmqadmin)
+//       -p=Hunter2    -> -p=<redacted>
+//     This is deliberately over-eager: `ssh -p 22` becomes `ssh -p <redacted>`,
+//     `mysql -p dbname` (password prompt) hides dbname, `mysql -p -h db` hides
+//     "-h", and single-dash words starting with "-p" (`find -print`) become
+//     `-p<redacted>`. Hiding a port is cheap; showing a password is not.
+//     An entry "PROGRAM:FLAG" applies only when the basename of the first word
+//     of argv[0] is PROGRAM (defaults: "redis-cli:-a", "ldapsearch:-w", ...),
+//     for flags too common to redact everywhere.
+//  2. Options whose name (after the leading dashes, case-insensitively) contains
+//     one of secret_key_words: `--db-password=x`, `--api-token x`,
+//     `--private-key x`, Go-style `-auth-key x`. The separate form takes the
+//     next word/element only when it does not start with '-', since such a name
+//     may be a boolean switch (`--no-auth --port 5432` stays intact).
+//  3. KEY=VALUE words whose KEY contains a secret_key_word (case-insensitive):
+//     `AWS_SECRET_ACCESS_KEY=abc`, `GITHUB_TOKEN=x`, `PGPASSWORD=x`,
+//     `-Ddb.password=x` -> VALUE (to the end of the word) redacted. Embedded
+//     pairs after '?', '&', ';', ',' or '=' (URL queries, `--set a.token=x`,
+//     `--opts=user=u,password=p`) are redacted up to the next '&', ';' or ','.
+//     `LANG=C` stays.
+//  4. URLs with userinfo: scheme://user:pass@host -> scheme://user:<redacted>@host
+//     (also `redis://:pass@host`). The password runs to the last '@' before the
+//     next "://" in the word, so an unencoded '@' or '/' in it stays hidden.
+//     `scheme://user@host` (no ':') is left alone: a bare user name, although
+//     some tools put a token there (https://ghp_x@github.com).
+//  5. Header-style "Name:" words ending in ':' whose Name contains a
+//     secret_key_word hide the rest of their element:
+//     `-H "Authorization: Bearer x"` -> `-H Authorization: <redacted>`.
+//
+// Trailing NULs are dropped, elements are joined with single spaces (a word's
+// own whitespace is kept), and the result is cut to max_bytes without splitting
+// a UTF-8 sequence, ending in "…" (3 bytes, counted in the budget; left out when
+// max_bytes < 3). Invalid UTF-8 is passed through untouched.
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace proctree {
+
+struct RedactionRules {
+  // Exact option names whose value is secret, e.g. "--password", "-p";
+  // "PROGRAM:FLAG" limits one to a program (rule 1 above).
+  std::vector<std::string> secret_flags;
+  // Case-insensitive words that make an option name (rule 2), a KEY of KEY=VALUE
+  // (rule 3) or a header name (rule 5) secret, e.g. "PASSWORD", "TOKEN", "KEY".
+  std::vector<std::string> secret_key_words;
+  static RedactionRules Defaults();
+};
+
+// raw_cmdline: /proc/[pid]/cmdline as read (NUL-separated; may lack the final
+// NUL; any bytes). Empty (kernel thread) -> "". Never throws (returns "" if
+// memory runs out).
+std::string RedactCmdline(std::string_view raw_cmdline, const RedactionRules& rules,
+                          std::size_t max_bytes) noexcept;
+
+}  // namespace proctree
