@@ -27,3 +27,15 @@ clean:
 .PHONY: bench
 bench: build
 	python3 tests/bench/scrape_bench.py --binary $(BUILD_DIR)/proctree_exporter --build-dir $(BUILD_DIR) $(BENCH_ARGS)
+
+# Sanitizer configurations: the same tests under ASan+UBSan, and under TSan.
+.PHONY: test-asan test-tsan
+test-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=address >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+test-tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=thread >/dev/null
+	@cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS)
