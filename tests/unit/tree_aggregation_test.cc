@@ -1,0 +1,387 @@
+// TreeAggregator::Aggregate over successive synthetic scans: no /proc access.
+#include "probes/tree_aggregation.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace proctree {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+Clock::time_point T(int seconds) { return Clock::time_point{} + std::chrono::seconds(seconds); }
+
+ProcessSample Proc(std::int64_t pid, std::int64_t ppid, std::uint64_t start, double utime, double cutime = 0,
+                   double stime = 0, double cstime = 0) {
+  ProcessSample s;
+  s.pid = pid;
+  s.ppid = ppid;
+  s.start_time_ticks = start;
+  s.comm = "p" + std::to_string(pid);
+  s.cpu_user_seconds.set(utime);
+  s.children_user_seconds.set(cutime);
+  s.cpu_system_seconds.set(stime);
+  s.children_system_seconds.set(cstime);
+  return s;
+}
+
+int IndexOf(const std::vector<ProcessSample>& ps, std::int64_t pid) {
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    if (ps[i].pid == pid) return static_cast<int>(i);
+  ADD_FAILURE() << "pid " << pid << " not in scan";
+  return -1;
+}
+
+struct Scan {
+  std::vector<ProcessSample> ps;
+  ProcessTree tree;
+  TreeAggregator::Result result;
+
+  const AggregateTotals* Subtree(std::int64_t root_pid) const {
+    for (const auto& st : result.subtrees)
+      if (ps[static_cast<std::size_t>(st.root)].pid == root_pid) return &st.totals;
+    return nullptr;
+  }
+  const AggregateTotals* Group(const std::string& name) const {
+    for (const auto& g : result.groups)
+      if (g.name == name) return &g.totals;
+    return nullptr;
+  }
+};
+
+// roots: pids to select; nullopt selects RootsWithChildren. groups: pid -> group name.
+Scan RunScan(TreeAggregator& agg, std::vector<ProcessSample> ps,
+             std::optional<std::vector<std::int64_t>> root_pids, const std::map<std::int64_t, std::string>& groups,
+             Clock::time_point when) {
+  Scan s;
+  s.ps = std::move(ps);
+  s.tree = ProcessTree::Build(s.ps);
+  std::vector<int> roots;
+  if (root_pids) {
+    for (auto pid : *root_pids) roots.push_back(IndexOf(s.ps, pid));
+  } else {
+    roots = RootsWithChildren(s.tree);
+  }
+  std::vector<std::string> group_of(s.ps.size());
+  for (std::size_t i = 0; i < s.ps.size(); ++i)
+    if (auto it = groups.find(s.ps[i].pid); it != groups.end()) group_of[i] = it->second;
+  s.result = agg.Aggregate(s.ps, s.tree, roots, group_of, when);
+  return s;
+}
+
+double Mem(const AggregateTotals& t, MemType m) { return t.memory[static_cast<std::size_t>(m)]; }
+
+// Identities: init 1; A 100 -> B 101 -> C 102; A -> D 103.
+constexpr std::uint64_t kStartA = 1000, kStartB = 1100, kStartC = 1200, kStartD = 1300;
+
+TEST(TreeAggregationTest, SubtreeAndGroupGauges) {
+  auto with = [](ProcessSample s, std::int64_t threads, std::optional<std::uint64_t> fds, std::uint64_t rss,
+                 std::uint64_t vms, std::uint64_t shared, std::uint64_t text, std::uint64_t data,
+                 std::uint64_t swap) {
+    s.threads.set(threads);
+    if (fds) s.open_fds.set(*fds);
+    else s.open_fds.mark(FieldState::kFailed);
+    s.memory_rss_bytes.set(rss);
+    s.memory_vms_bytes.set(vms);
+    s.memory_shared_bytes.set(shared);
+    s.memory_text_bytes.set(text);
+    s.memory_data_bytes.set(data);
+    s.memory_swap_bytes.set(swap);
+    return s;
+  };
+  std::vector<ProcessSample> ps = {
+      with(Proc(1, 0, 1, 0), 1, 50, 9000, 90000, 900, 90, 900, 0),
+      with(Proc(100, 1, kStartA, 0), 2, 10, 1000, 5000, 100, 50, 300, 7),
+      with(Proc(101, 100, kStartB, 0), 3, 5, 2000, 6000, 200, 60, 400, 0),
+      with(Proc(102, 101, kStartC, 0), 1, 3, 500, 1000, 10, 5, 20, 1),
+      with(Proc(103, 100, kStartD, 0), 4, std::nullopt, 100, 700, 30, 40, 50, 2),  // fds read failed
+  };
+  TreeAggregator agg;
+  Scan s = RunScan(agg, ps, std::vector<std::int64_t>{100, 101}, {{100, "web"}, {101, "web"}, {102, "db"}, {103, "db"}},
+               T(1));
+  ASSERT_EQ(s.result.subtrees.size(), 2u);
+
+  const AggregateTotals* a = s.Subtree(100);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->processes, 4u);
+  EXPECT_DOUBLE_EQ(a->threads, 10);
+  EXPECT_DOUBLE_EQ(a->open_fds, 18);
+  EXPECT_DOUBLE_EQ(Mem(*a, MemType::kRss), 3600);
+  EXPECT_DOUBLE_EQ(Mem(*a, MemType::kVms), 12700);
+  EXPECT_DOUBLE_EQ(Mem(*a, MemType::kShared), 340);
+  EXPECT_DOUBLE_EQ(Mem(*a, MemType::kText), 155);
+  EXPECT_DOUBLE_EQ(Mem(*a, MemType::kData), 770);
+  EXPECT_DOUBLE_EQ(Mem(*a, MemType::kSwap), 10);
+
+  const AggregateTotals* b = s.Subtree(101);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->processes, 2u);
+  EXPECT_DOUBLE_EQ(b->threads, 4);
+  EXPECT_DOUBLE_EQ(b->open_fds, 8);
+  EXPECT_DOUBLE_EQ(Mem(*b, MemType::kRss), 2500);
+  EXPECT_DOUBLE_EQ(Mem(*b, MemType::kVms), 7000);
+  EXPECT_DOUBLE_EQ(Mem(*b, MemType::kShared), 210);
+  EXPECT_DOUBLE_EQ(Mem(*b, MemType::kText), 65);
+  EXPECT_DOUBLE_EQ(Mem(*b, MemType::kData), 420);
+  EXPECT_DOUBLE_EQ(Mem(*b, MemType::kSwap), 1);
+
+  EXPECT_EQ(s.Subtree(1), nullptr);  // not selected
+
+  ASSERT_EQ(s.result.groups.size(), 2u);
+  EXPECT_EQ(s.result.groups[0].name, "db");  // sorted by name
+  EXPECT_EQ(s.result.groups[1].name, "web");
+  const AggregateTotals* db = s.Group("db");
+  EXPECT_EQ(db->processes, 2u);
+  EXPECT_DOUBLE_EQ(db->threads, 5);
+  EXPECT_DOUBLE_EQ(db->open_fds, 3);
+  EXPECT_DOUBLE_EQ(Mem(*db, MemType::kRss), 600);
+  EXPECT_DOUBLE_EQ(Mem(*db, MemType::kSwap), 3);
+  const AggregateTotals* web = s.Group("web");
+  EXPECT_EQ(web->processes, 2u);
+  EXPECT_DOUBLE_EQ(web->threads, 5);
+  EXPECT_DOUBLE_EQ(web->open_fds, 15);
+  EXPECT_DOUBLE_EQ(Mem(*web, MemType::kVms), 11000);
+  EXPECT_DOUBLE_EQ(Mem(*web, MemType::kData), 700);
+}
+
+TEST(TreeAggregationTest, RootsWithChildrenSelectsParents) {
+  std::vector<ProcessSample> ps = {Proc(1, 0, 1, 0), Proc(100, 1, kStartA, 0), Proc(101, 100, kStartB, 0),
+                                   Proc(102, 101, kStartC, 0), Proc(103, 100, kStartD, 0)};
+  ProcessTree t = ProcessTree::Build(ps);
+  EXPECT_EQ(RootsWithChildren(t), (std::vector<int>{0, 1, 2}));
+}
+
+std::vector<ProcessSample> FullTree(double a_cutime = 0) {
+  return {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, a_cutime), Proc(101, 100, kStartB, 5, 0, 1),
+          Proc(102, 101, kStartC, 3, 0, 2), Proc(103, 100, kStartD, 2)};
+}
+
+TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
+  TreeAggregator agg;
+  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  ASSERT_NE(s1.Subtree(100), nullptr);
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 20);  // 10 + 5 + 3 + 2
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_system, 3);
+
+  // C exits; B waits for it: B's children times grow by C's 3 user / 2 system.
+  Scan s2 = RunScan(agg,
+                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(101, 100, kStartB, 5, 3, 1, 2),
+                 Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{100}, {}, T(2));
+  ASSERT_NE(s2.Subtree(100), nullptr);
+  EXPECT_EQ(s2.Subtree(100)->processes, 3u);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
+
+  // Growth afterwards is plain growth (nothing was double counted).
+  Scan s3 = RunScan(agg,
+                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 11), Proc(101, 100, kStartB, 6, 3, 1, 2),
+                 Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{100}, {}, T(3));
+  EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 22);
+  EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_system, 3);
+}
+
+TEST(TreeAggregationTest, ChildAndParentReapedInChainAreNotDoubleCounted) {
+  TreeAggregator agg;
+  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_system, 3);
+  // Between scans C exits and B waits for it, then B exits and A waits for
+  // B: A's children times grow by B's own plus C's (user 5 + 3, system
+  // 1 + 2). Nothing else ran, so the subtree's CPU is still 20 / 3.
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 8, 0, 3), Proc(103, 100, kStartD, 2)},
+                    std::vector<std::int64_t>{100}, {}, T(2));
+  ASSERT_NE(s2.Subtree(100), nullptr);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
+}
+
+TEST(TreeAggregationTest, OrphanReparentedOutsideDoesNotDropSubtreeCpu) {
+  TreeAggregator agg;
+  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 20);
+
+  // B exits first and A waits for it (A's cutime += B's 5, cstime += 1); C
+  // is re-parented to init, outside A's subtree.
+  Scan s2 = RunScan(agg,
+                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 5, 0, 1), Proc(102, 1, kStartC, 3, 0, 2),
+                 Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{100}, {}, T(2));
+  ASSERT_NE(s2.Subtree(100), nullptr);
+  EXPECT_EQ(s2.Subtree(100)->processes, 2u);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
+
+  // C keeps running under init: its growth is no longer A's.
+  Scan s3 = RunScan(agg,
+                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 5, 0, 1), Proc(102, 1, kStartC, 30, 0, 2),
+                 Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{100}, {}, T(3));
+  EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 20);
+}
+
+TEST(TreeAggregationTest, OrphanCaseWithAutoReapedParent) {
+  TreeAggregator agg;
+  RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  // B exits and is auto-reaped (A's children times unchanged); C goes to init.
+  Scan s2 = RunScan(agg,
+                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(102, 1, kStartC, 3, 0, 2),
+                 Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{100}, {}, T(2));
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
+}
+
+TEST(TreeAggregationTest, GoneRootDropsStateAndReusedPidStartsFresh) {
+  TreeAggregator agg;
+  Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)},
+                std::vector<std::int64_t>{100}, {}, T(1));
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
+  // The child is auto-reaped: A's subtree carries 4.
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {}, T(2));
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
+  // A is gone.
+  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {}, T(3));
+  EXPECT_TRUE(s3.result.subtrees.empty());
+  // A new process reuses pid 100 (different start time): its own values only.
+  Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, 9000, 1), Proc(105, 100, 9100, 0.5)},
+                std::vector<std::int64_t>{100}, {}, T(4));
+  ASSERT_NE(s4.Subtree(100), nullptr);
+  EXPECT_DOUBLE_EQ(s4.Subtree(100)->counters.cpu_user, 1.5);
+}
+
+TEST(TreeAggregationTest, GoneRootTakesItsCarryWithIt) {
+  // Same as above, but the identity that comes back is the old one (a torn
+  // scan that missed A): the carry was dropped with the state, so the
+  // counters restart from A's own value.
+  TreeAggregator agg;
+  RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::vector<std::int64_t>{100},
+      {}, T(1));
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {}, T(2));
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
+  RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {}, T(3));
+  Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {}, T(4));
+  EXPECT_DOUBLE_EQ(s4.Subtree(100)->counters.cpu_user, 10);
+}
+
+TEST(TreeAggregationTest, RootThatLosesLastChildStaysReported) {
+  TreeAggregator agg;
+  // Default selection: every process with children (init and A).
+  Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::nullopt, {},
+                T(1));
+  ASSERT_EQ(s1.result.subtrees.size(), 2u);
+  EXPECT_DOUBLE_EQ(s1.Subtree(1)->counters.cpu_user, 114);
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
+
+  // The child exits and A waits for it; A has no children, so the default
+  // selection no longer names it, but it lives and stays reported.
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 4)}, std::nullopt, {}, T(2));
+  ASSERT_EQ(s2.result.subtrees.size(), 2u);
+  ASSERT_NE(s2.Subtree(100), nullptr);
+  EXPECT_EQ(s2.Subtree(100)->processes, 1u);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
+  EXPECT_DOUBLE_EQ(s2.Subtree(1)->counters.cpu_user, 114);
+
+  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 12, 4)}, std::nullopt, {}, T(3));
+  ASSERT_NE(s3.Subtree(100), nullptr);
+  EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 16);
+}
+
+TEST(TreeAggregationTest, StaleScanDoesNotMoveCounters) {
+  TreeAggregator agg;
+  const std::map<std::int64_t, std::string> groups = {{100, "app"}, {104, "app"}};
+  Scan s1 = RunScan(agg, {Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::vector<std::int64_t>{100}, groups,
+                T(10));
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
+  Scan s2 = RunScan(agg, {Proc(100, 1, kStartA, 12), Proc(104, 100, 1400, 6)}, std::vector<std::int64_t>{100}, groups,
+                T(20));
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 18);
+  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.cpu_user, 18);
+
+  // A scan that started at 15 finishes after the one that started at 20:
+  // its lower values must neither show nor inflate the carry.
+  std::vector<ProcessSample> stale = {Proc(100, 1, kStartA, 11), Proc(104, 100, 1400, 5)};
+  stale[0].threads.set(7);
+  Scan s3 = RunScan(agg, stale, std::vector<std::int64_t>{100}, groups, T(15));
+  ASSERT_NE(s3.Subtree(100), nullptr);
+  EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 18);
+  EXPECT_DOUBLE_EQ(s3.Subtree(100)->threads, 7);  // gauges are the scan's own
+  EXPECT_DOUBLE_EQ(s3.Group("app")->counters.cpu_user, 18);
+
+  // A stale scan cannot start counters for a root or group never aggregated.
+  Scan s4 = RunScan(agg, {Proc(100, 1, kStartA, 11), Proc(104, 100, 1400, 5)},
+                std::vector<std::int64_t>{104}, {{104, "other"}}, T(16));
+  EXPECT_EQ(s4.Subtree(104), nullptr);
+  EXPECT_EQ(s4.Group("other"), nullptr);
+
+  Scan s5 = RunScan(agg, {Proc(100, 1, kStartA, 13), Proc(104, 100, 1400, 7)}, std::vector<std::int64_t>{100}, groups,
+                T(30));
+  EXPECT_DOUBLE_EQ(s5.Subtree(100)->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s5.Group("app")->counters.cpu_user, 20);
+}
+
+TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
+  TreeAggregator agg;
+  std::map<std::int64_t, std::string> groups = {{100, "app"}, {101, "app"}, {102, "app"}, {103, "db"}};
+  auto with_io = [](ProcessSample s, std::uint64_t r, std::uint64_t w) {
+    s.io_read_bytes.set(r);
+    s.io_write_bytes.set(w);
+    return s;
+  };
+  // A 10, B 5, C 3 in "app"; D 2 in "db".
+  Scan s1 = RunScan(agg,
+                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100),
+                 with_io(Proc(101, 100, kStartB, 5), 500, 50), with_io(Proc(102, 101, kStartC, 3), 300, 30),
+                 Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{}, groups, T(1));
+  ASSERT_EQ(s1.result.groups.size(), 2u);
+  EXPECT_DOUBLE_EQ(s1.Group("app")->counters.cpu_user, 18);
+  EXPECT_DOUBLE_EQ(s1.Group("app")->counters.io_read, 1800);
+  EXPECT_DOUBLE_EQ(s1.Group("app")->counters.io_write, 180);
+  EXPECT_DOUBLE_EQ(s1.Group("db")->counters.cpu_user, 2);
+
+  // C exits, reaped by B: B's cutime and io absorb C's.
+  Scan s2 = RunScan(agg,
+                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100),
+                 with_io(Proc(101, 100, kStartB, 5, 3), 800, 80), Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{}, groups, T(2));
+  EXPECT_EQ(s2.Group("app")->processes, 2u);
+  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.cpu_user, 18);
+  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.io_read, 1800);
+  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.io_write, 180);
+
+  // B exits and is auto-reaped (A absorbs nothing): B's last 8 s / 800 B are carried.
+  Scan s3 = RunScan(agg,
+                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100), Proc(103, 100, kStartD, 2)},
+                std::vector<std::int64_t>{}, groups, T(3));
+  EXPECT_EQ(s3.Group("app")->processes, 1u);
+  EXPECT_DOUBLE_EQ(s3.Group("app")->counters.cpu_user, 18);
+  EXPECT_DOUBLE_EQ(s3.Group("app")->counters.io_read, 1800);
+  EXPECT_DOUBLE_EQ(s3.Group("app")->counters.io_write, 180);
+
+  // Growth after that adds on top.
+  Scan s4 = RunScan(agg,
+                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 12), 1100, 100), Proc(103, 100, kStartD, 3)},
+                std::vector<std::int64_t>{}, groups, T(4));
+  EXPECT_DOUBLE_EQ(s4.Group("app")->counters.cpu_user, 20);
+  EXPECT_DOUBLE_EQ(s4.Group("app")->counters.io_read, 1900);
+  EXPECT_DOUBLE_EQ(s4.Group("db")->counters.cpu_user, 3);
+
+  // The only member moves to "db" alive: the emptied "app" is dropped, and
+  // "db" now sums A's counters as well (3 + 12).
+  groups[100] = "db";
+  Scan s5 = RunScan(agg,
+                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 12), 1100, 100), Proc(103, 100, kStartD, 3)},
+                std::vector<std::int64_t>{}, groups, T(5));
+  EXPECT_EQ(s5.Group("app"), nullptr);  // empty group: not reported
+  EXPECT_DOUBLE_EQ(s5.Group("db")->counters.cpu_user, 15);
+}
+
+}  // namespace
+}  // namespace proctree
