@@ -1,6 +1,7 @@
 #include "probes/monotonic_sum.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace proctree {
 
@@ -50,19 +51,30 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
     return it != last_.end() && it->second.seen == epoch;
   };
 
-  // Departed members: exited ones grouped by their last parent when that
-  // parent is still a member; the rest carried at their last seen value.
+  // Departed members. An exited one is attributed to its nearest ancestor
+  // that is still a member, following the last parents of members that
+  // exited too (make -> sh -> gcc, where sh and gcc both finished between two
+  // scrapes: gcc's time went into sh's cutime and then into make's). The
+  // rest are carried at their last seen value.
+  std::vector<std::pair<ProcessKey, bool>> departed;  // key, still alive
+  for (const auto& [key, l] : last_)
+    if (l.seen != epoch) departed.emplace_back(key, alive(key));
+  std::unordered_set<ProcessKey, ProcessKeyHash> exited;
+  for (const auto& [key, is_alive] : departed)
+    if (!is_alive) exited.insert(key);
   std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by;
-  for (auto it = last_.begin(); it != last_.end();) {
-    const Last& l = it->second;
-    if (l.seen == epoch) {
-      ++it;
+  for (const auto& [key, is_alive] : departed) {
+    const Last& l = last_.at(key);
+    if (is_alive) {
+      carry_ += l.value;  // moved out alive: its counters left with it
       continue;
     }
-    if (!alive(it->first) && is_member(l.parent)) reaped_by[l.parent] += l.value;
-    else carry_ += l.value;  // moved out alive, or nobody inside can have absorbed it
-    it = last_.erase(it);
+    ProcessKey up = l.parent;
+    for (std::size_t hops = 0; exited.count(up) && hops < last_.size(); ++hops) up = last_.at(up).parent;
+    if (is_member(up)) reaped_by[up] += l.value;
+    else carry_ += l.value;  // nobody inside can have absorbed it
   }
+  for (const auto& [key, is_alive] : departed) last_.erase(key);
   for (const auto& [parent, gone] : reaped_by) {
     const Last& p = last_.at(parent);
     auto shortfall = [](double gone_v, double now_v, double before_v) {
