@@ -5,36 +5,54 @@
 namespace proctree {
 
 namespace {
-// Length of the valid sequence starting at s[i], or 0 if invalid (RFC 3629:
-// no overlongs, no surrogates, nothing above U+10FFFF).
-std::size_t ValidSequence(std::string_view s, std::size_t i) {
+// Bounds for the byte after a lead byte (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF); the bytes after that are 80..BF.
+// Returns the sequence length for a valid lead byte, 0 otherwise.
+std::size_t LeadLength(unsigned char c, unsigned char* lo, unsigned char* hi) {
+  *lo = 0x80;
+  *hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) return 2;
+  if (c == 0xE0) { *lo = 0xA0; return 3; }
+  if (c >= 0xE1 && c <= 0xEC) return 3;
+  if (c == 0xED) { *hi = 0x9F; return 3; }
+  if (c >= 0xEE && c <= 0xEF) return 3;
+  if (c == 0xF0) { *lo = 0x90; return 4; }
+  if (c >= 0xF1 && c <= 0xF3) return 4;
+  if (c == 0xF4) { *hi = 0x8F; return 4; }
+  return 0;
+}
+
+// At s[i]: the length of a valid sequence (*valid = true), or of the maximal
+// subpart of one that is cut short or broken (*valid = false), which becomes
+// a single U+FFFD, as the Unicode standard recommends.
+std::size_t Sequence(std::string_view s, std::size_t i, bool* valid) {
   const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  unsigned char c = b(i);
-  if (c < 0x80) return 1;
-  std::size_t n;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) n = 2;
-  else if (c == 0xE0) { n = 3; lo = 0xA0; }
-  else if (c >= 0xE1 && c <= 0xEC) n = 3;
-  else if (c == 0xED) { n = 3; hi = 0x9F; }
-  else if (c >= 0xEE && c <= 0xEF) n = 3;
-  else if (c == 0xF0) { n = 4; lo = 0x90; }
-  else if (c >= 0xF1 && c <= 0xF3) n = 4;
-  else if (c == 0xF4) { n = 4; hi = 0x8F; }
-  else return 0;
-  if (i + n > s.size()) return 0;
-  if (b(i + 1) < lo || b(i + 1) > hi) return 0;
-  for (std::size_t k = 2; k < n; ++k)
-    if (b(i + k) < 0x80 || b(i + k) > 0xBF) return 0;
-  return n;
+  if (b(i) < 0x80) {
+    *valid = true;
+    return 1;
+  }
+  unsigned char lo, hi;
+  const std::size_t n = LeadLength(b(i), &lo, &hi);
+  if (n == 0) {
+    *valid = false;
+    return 1;
+  }
+  std::size_t k = 1;
+  while (k < n && i + k < s.size()) {
+    const unsigned char c = b(i + k);
+    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) break;
+    ++k;
+  }
+  *valid = k == n;
+  return k;
 }
 }  // namespace
 
 bool IsValidUtf8(std::string_view in) {
   for (std::size_t i = 0; i < in.size();) {
-    std::size_t n = ValidSequence(in, i);
-    if (n == 0) return false;
-    i += n;
+    bool valid = false;
+    i += Sequence(in, i, &valid);
+    if (!valid) return false;
   }
   return true;
 }
@@ -43,14 +61,11 @@ std::string SanitizeUtf8(std::string_view in) {
   std::string out;
   out.reserve(in.size());
   for (std::size_t i = 0; i < in.size();) {
-    std::size_t n = ValidSequence(in, i);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";
-      ++i;
-    } else {
-      out.append(in.data() + i, n);
-      i += n;
-    }
+    bool valid = false;
+    const std::size_t n = Sequence(in, i, &valid);
+    if (valid) out.append(in.data() + i, n);
+    else out += "\xEF\xBF\xBD";
+    i += n;
   }
   return out;
 }

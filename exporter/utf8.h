@@ -6,7 +6,8 @@
 
 namespace proctree {
 
-// Copies `in`, replacing each invalid or truncated sequence with U+FFFD.
+// Copies `in`, replacing each invalid byte, and each maximal subpart of a
+// cut or broken sequence, with one U+FFFD.
 std::string SanitizeUtf8(std::string_view in);
 bool IsValidUtf8(std::string_view in);
 

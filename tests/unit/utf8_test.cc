@@ -62,3 +62,15 @@ TEST(Utf8, ValidAfterInvalidIsKept) {
 
 }  // namespace
 }  // namespace proctree
+
+// A multi-byte character cut short (the kernel's 15-byte comm limit) is one
+// maximal subpart: one U+FFFD, not one per byte.
+TEST(Utf8, CutSequenceBecomesOneReplacement) {
+  EXPECT_EQ(proctree::SanitizeUtf8("ab\xE6\x97"), "ab\xEF\xBF\xBD");
+  EXPECT_EQ(proctree::SanitizeUtf8("\xF0\x9F\x98"), "\xEF\xBF\xBD");
+  // Bytes that cannot start or continue a sequence are replaced one by one.
+  EXPECT_EQ(proctree::SanitizeUtf8("\xFF\xFE"), "\xEF\xBF\xBD\xEF\xBF\xBD");
+  // A surrogate's lead is cut at its first bad byte; the rest are lone continuations.
+  EXPECT_EQ(proctree::SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(proctree::SanitizeUtf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
+}
