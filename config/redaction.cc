@@ -56,6 +56,7 @@ class Redactor {
       bool take = pending == Pending::kAlways || !LooksLikeOption(elem);
       pending = Pending::kNone;
       if (take) {
+        TakeValue(elem, mask.data(), pending);
         Mask(mask, 0, elem.size());
         return;
       }
@@ -72,7 +73,9 @@ class Redactor {
         bool take = pending == Pending::kAlways || !LooksLikeOption(word);
         pending = Pending::kNone;
         if (take) {
+          TakeValue(word, mask.data() + b, pending);
           Mask(mask, b, i);
+          i = ExtendQuoted(elem, mask, b, i);
           continue;
         }
       }
@@ -83,6 +86,7 @@ class Redactor {
         Mask(mask, v, n);
         return;
       }
+      i = ExtendQuoted(elem, mask, b, i);
     }
   }
 
@@ -92,6 +96,37 @@ class Redactor {
   }
   static void MaskRange(unsigned char* mask, std::size_t b, std::size_t e) {
     for (std::size_t k = b; k < e; ++k) mask[k] = 1;
+  }
+
+  // The word [b, e) of elem was processed. If its last byte is masked and that
+  // masked value opens a quote the word doesn't close (`--password='a b c'` in
+  // an `sh -c` script), the value runs on to the closing quote and the rest of
+  // that shell word. Returns where word scanning resumes.
+  static std::size_t ExtendQuoted(std::string_view elem, std::vector<unsigned char>& mask, std::size_t b,
+                                  std::size_t e) {
+    if (e == b || !mask[e - 1]) return e;
+    std::size_t s = e - 1;
+    while (s > b && mask[s - 1]) --s;
+    char q = elem[s];
+    if (q != '\'' && q != '"') return e;
+    if (elem.substr(s + 1, e - s - 1).find(q) != std::string_view::npos) return e;
+    std::size_t stop = elem.find(q, e);
+    if (stop == std::string_view::npos) {
+      stop = elem.size();
+    } else {
+      while (stop < elem.size() && !IsSpace(elem[stop])) ++stop;
+    }
+    Mask(mask, e, stop);
+    return stop;
+  }
+
+  // A value is hidden whole; if it is itself a secret flag (`-p -p x`,
+  // `--password --token x`), what follows is hidden as well.
+  void TakeValue(std::string_view value, unsigned char* mask, Pending& pending) const {
+    for (char c : value) {
+      if (IsSpace(c)) return;
+    }
+    if (LooksLikeOption(value)) MaskWord(value, mask, pending);
   }
 
   bool ContainsKeyWord(std::string_view s) const {

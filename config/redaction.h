@@ -7,6 +7,8 @@
 // setproctitle() string holds several). The rules below look at words; a
 // "value in the next word" at the end of an element is the whole next element.
 // Every secret value is replaced by "<redacted>"; names, '=' and ':' are kept.
+// A value that opens a quote its word doesn't close (`--password='a b'` inside
+// an `sh -c` script) is hidden up to the closing quote.
 //
 //  1. Exact flags (RedactionRules::secret_flags, case-sensitive):
 //       --password=x  -> --password=<redacted>

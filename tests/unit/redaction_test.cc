@@ -1,0 +1,299 @@
+// RedactCmdline on realistic command lines; see config/redaction.h for the rules.
+#include "config/redaction.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <initializer_list>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace proctree {
+namespace {
+
+using namespace std::string_literals;
+
+// Builds /proc/[pid]/cmdline content: every argument NUL-terminated.
+std::string Cmdline(std::initializer_list<std::string> args) {
+  std::string raw;
+  for (const std::string& a : args) {
+    raw += a;
+    raw.push_back('\0');
+  }
+  return raw;
+}
+
+std::string R(std::initializer_list<std::string> args, std::size_t max_bytes = 4096) {
+  return RedactCmdline(Cmdline(args), RedactionRules::Defaults(), max_bytes);
+}
+
+// --- plumbing ---
+
+TEST(RedactCmdlineTest, EmptyCmdlineIsKernelThread) {
+  EXPECT_EQ(RedactCmdline("", RedactionRules::Defaults(), 256), "");
+  EXPECT_EQ(RedactCmdline(std::string(3, '\0'), RedactionRules::Defaults(), 256), "");
+}
+
+TEST(RedactCmdlineTest, JoinsWithSpacesWithAndWithoutTrailingNul) {
+  EXPECT_EQ(R({"/usr/sbin/nginx", "-g", "daemon off;"}), "/usr/sbin/nginx -g daemon off;");
+  EXPECT_EQ(RedactCmdline(std::string("sleep\0" "100", 9), RedactionRules::Defaults(), 256), "sleep 100");
+  // An empty argument in the middle stays visible as a double space.
+  EXPECT_EQ(R({"printf", "", "x"}), "printf  x");
+}
+
+TEST(RedactCmdlineTest, SetproctitleStringWithoutNuls) {
+  // postgres and nginx overwrite argv with one space-separated string (and NUL padding).
+  std::string raw = "postgres: app orders 10.0.0.7(51234) idle";
+  raw.append(20, '\0');
+  EXPECT_EQ(RedactCmdline(raw, RedactionRules::Defaults(), 256), "postgres: app orders 10.0.0.7(51234) idle");
+}
+
+TEST(RedactCmdlineTest, HarmlessArgumentsUntouched) {
+  EXPECT_EQ(R({"postgres", "-D", "/var/lib/postgresql/data", "--port", "5432", "-v"}),
+            "postgres -D /var/lib/postgresql/data --port 5432 -v");
+  EXPECT_EQ(R({"env", "LANG=C", "TZ=UTC", "HOME=/root", "make", "-j8"}), "env LANG=C TZ=UTC HOME=/root make -j8");
+  EXPECT_EQ(R({"python3", "-m", "http.server", "--bind", "127.0.0.1", "8000"}),
+            "python3 -m http.server --bind 127.0.0.1 8000");
+  EXPECT_EQ(R({"java", "-Xmx2g", "-Dfile.encoding=UTF-8", "-jar", "app.jar"}),
+            "java -Xmx2g -Dfile.encoding=UTF-8 -jar app.jar");
+  EXPECT_EQ(R({"curl", "https://example.com:8443/a@b"}), "curl https://example.com:8443/a@b");
+}
+
+// --- rule 1: exact flags ---
+
+TEST(RedactCmdlineTest, LongPasswordBothForms) {
+  EXPECT_EQ(R({"app", "--password=x", "--verbose"}), "app --password=<redacted> --verbose");
+  EXPECT_EQ(R({"app", "--password", "x", "--verbose"}), "app --password <redacted> --verbose");
+  EXPECT_EQ(R({"app", "--token", "abc", "--secret=def"}), "app --token <redacted> --secret=<redacted>");
+  // A listed flag takes its value whatever it looks like, as getopt would.
+  EXPECT_EQ(R({"app", "--password", "-x9Kq"}), "app --password <redacted>");
+  // A value that is itself a secret flag hides what follows too.
+  EXPECT_EQ(R({"app", "--password", "--token", "x", "y"}), "app --password <redacted> <redacted> y");
+  EXPECT_EQ(R({"mysql", "-p", "-p", "x", "db"}), "mysql -p <redacted> <redacted> db");
+  // The value keeps its spaces inside one argv element: all of it is hidden.
+  EXPECT_EQ(R({"app", "--password", "correct horse battery", "run"}), "app --password <redacted> run");
+  // Nothing to hide.
+  EXPECT_EQ(R({"app", "--password=", "--token"}), "app --password= --token");
+}
+
+TEST(RedactCmdlineTest, DashPGluedFormMysql) {
+  // mysql/mariadb only accept the password glued: -pVALUE.
+  EXPECT_EQ(R({"mysql", "-u", "root", "-pHunter2", "orders"}), "mysql -u root -p<redacted> orders");
+  EXPECT_EQ(R({"mysqldump", "-uroot", "-p=Hunter2"}), "mysqldump -uroot -p=<redacted>");
+  // -p alone prompts; nothing to hide.
+  EXPECT_EQ(R({"mysql", "-u", "root", "-p"}), "mysql -u root -p");
+}
+
+TEST(RedactCmdlineTest, DashPSeparateFormIsAlsoRedacted) {
+  // sshpass, mongodump, rabbitmqadmin take the password as the next argument.
+  EXPECT_EQ(R({"sshpass", "-p", "Hunter2", "ssh", "backup@nas"}), "sshpass -p <redacted> ssh backup@nas");
+  EXPECT_EQ(R({"mongodump", "-u", "admin", "-p", "Hunter2", "--out", "/backup"}),
+            "mongodump -u admin -p <redacted> --out /backup");
+  // The documented price: ports and mysql database names hide too.
+  EXPECT_EQ(R({"mysql", "-p", "Hunter2"}), "mysql -p <redacted>");
+  EXPECT_EQ(R({"ssh", "-p", "2222", "host"}), "ssh -p <redacted> host");
+  EXPECT_EQ(R({"find", "/", "-print"}), "find / -p<redacted>");
+}
+
+TEST(RedactCmdlineTest, ProgramSpecificFlags) {
+  EXPECT_EQ(R({"redis-cli", "-h", "cache", "-a", "Hunter2", "monitor"}), "redis-cli -h cache -a <redacted> monitor");
+  EXPECT_EQ(R({"/usr/bin/redis-cli", "-aHunter2"}), "/usr/bin/redis-cli -a<redacted>");
+  EXPECT_EQ(R({"curl", "-u", "bob:Hunter2", "https://api.example.com"}), "curl -u <redacted> https://api.example.com");
+  EXPECT_EQ(R({"ldapsearch", "-x", "-D", "cn=admin", "-w", "Hunter2"}), "ldapsearch -x -D cn=admin -w <redacted>");
+  // The same letters elsewhere mean something else.
+  EXPECT_EQ(R({"rsync", "-a", "/src", "/dst"}), "rsync -a /src /dst");
+  EXPECT_EQ(R({"tar", "-cf", "x.tar", "-a", "d"}), "tar -cf x.tar -a d");
+}
+
+TEST(RedactCmdlineTest, CustomRules) {
+  RedactionRules rules;
+  rules.secret_flags = {"-k", "openssl:-kfile"};
+  EXPECT_EQ(RedactCmdline(Cmdline({"tool", "-k", "s", "-kabc", "-kfile", "f"}), rules, 256),
+            "tool -k <redacted> -k<redacted> -k<redacted> f");
+  EXPECT_EQ(RedactCmdline(Cmdline({"openssl", "-kfile", "f"}), rules, 256), "openssl -kfile <redacted>");
+  // No key words: only the flags apply.
+  EXPECT_EQ(RedactCmdline(Cmdline({"env", "PGPASSWORD=x"}), rules, 256), "env PGPASSWORD=x");
+}
+
+// --- rule 2: options named like secrets ---
+
+TEST(RedactCmdlineTest, PrefixedLongOptions) {
+  EXPECT_EQ(R({"app", "--db-password=x"}), "app --db-password=<redacted>");
+  EXPECT_EQ(R({"app", "--db-password", "x"}), "app --db-password <redacted>");
+  EXPECT_EQ(R({"app", "--api-token", "t0k", "--client-secret=s", "--private-key", "/k.pem"}),
+            "app --api-token <redacted> --client-secret=<redacted> --private-key <redacted>");
+  EXPECT_EQ(R({"vault", "--DB-PASSWD=x"}), "vault --DB-PASSWD=<redacted>");
+  EXPECT_EQ(R({"./server", "-auth-key", "k", "-listen", ":8080"}), "./server -auth-key <redacted> -listen :8080");
+}
+
+TEST(RedactCmdlineTest, SecretNamedSwitchDoesNotSwallowNextOption) {
+  // mongod --auth is a boolean switch.
+  EXPECT_EQ(R({"mongod", "--auth", "--port", "27017"}), "mongod --auth --port 27017");
+  EXPECT_EQ(R({"app", "--no-password"}), "app --no-password");
+}
+
+// --- rule 3: KEY=VALUE ---
+
+TEST(RedactCmdlineTest, SecretEnvStylePairs) {
+  EXPECT_EQ(R({"env", "AWS_SECRET_ACCESS_KEY=abc", "AWS_REGION=eu-west-1", "aws", "s3", "ls"}),
+            "env AWS_SECRET_ACCESS_KEY=<redacted> AWS_REGION=eu-west-1 aws s3 ls");
+  EXPECT_EQ(R({"docker", "run", "-e", "GITHUB_TOKEN=ghp_x", "-e", "LANG=C", "img"}),
+            "docker run -e GITHUB_TOKEN=<redacted> -e LANG=C img");
+  EXPECT_EQ(R({"env", "PGPASSWORD=x", "psql"}), "env PGPASSWORD=<redacted> psql");
+  EXPECT_EQ(R({"java", "-Ddb.password=x=y", "-jar", "a.jar"}), "java -Ddb.password=<redacted> -jar a.jar");
+  EXPECT_EQ(R({"helm", "--set", "auth.rootPassword=x,image.tag=1"}), "helm --set auth.rootPassword=<redacted>");
+}
+
+TEST(RedactCmdlineTest, EmbeddedPairs) {
+  EXPECT_EQ(R({"curl", "https://api.example.com/v1?user=bob&access_token=abc&page=2"}),
+            "curl https://api.example.com/v1?user=bob&access_token=<redacted>&page=2");
+  EXPECT_EQ(R({"app", "--opts=user=u,password=p,mode=ro"}), "app --opts=user=u,password=<redacted>,mode=ro");
+}
+
+// --- rule 4: URLs ---
+
+TEST(RedactCmdlineTest, UrlUserinfo) {
+  EXPECT_EQ(R({"app", "--db", "postgres://app:s3cret@db:5432/x"}), "app --db postgres://app:<redacted>@db:5432/x");
+  EXPECT_EQ(R({"app", "--url=postgres://app:s3cret@db:5432/x?sslmode=require"}),
+            "app --url=postgres://app:<redacted>@db:5432/x?sslmode=require");
+  EXPECT_EQ(R({"env", "DATABASE_URL=mysql://root:pw@127.0.0.1/app"}), "env DATABASE_URL=mysql://root:<redacted>@127.0.0.1/app");
+  EXPECT_EQ(R({"worker", "redis://:pw@cache:6379/0"}), "worker redis://:<redacted>@cache:6379/0");
+  // Unencoded '@' and '/' in the password stay hidden.
+  EXPECT_EQ(R({"app", "amqp://guest:p@ss/w@rabbit/vhost"}), "app amqp://guest:<redacted>@rabbit/vhost");
+  // Two URLs in one word.
+  EXPECT_EQ(R({"app", "--peers=http://a:1@h1,http://b:2@h2"}), "app --peers=http://a:<redacted>@h1,http://b:<redacted>@h2");
+  // A user without password, and host:port, are not userinfo secrets.
+  EXPECT_EQ(R({"git", "clone", "ssh://git@github.com/x/y"}), "git clone ssh://git@github.com/x/y");
+  EXPECT_EQ(R({"app", "http://[::1]:8080/metrics"}), "app http://[::1]:8080/metrics");
+}
+
+// --- rule 5: header values; words inside one argument ---
+
+TEST(RedactCmdlineTest, AuthorizationHeader) {
+  EXPECT_EQ(R({"curl", "-H", "Authorization: Bearer eyJhbGci", "https://api"}),
+            "curl -H Authorization: <redacted> https://api");
+  EXPECT_EQ(R({"wget", "--header=X-Api-Key: k", "u"}), "wget --header=X-Api-Key: <redacted> u");
+  EXPECT_EQ(R({"curl", "-H", "Accept: text/plain"}), "curl -H Accept: text/plain");
+  // host:port is not a header.
+  EXPECT_EQ(R({"kc", "keycloak:8080"}), "kc keycloak:8080");
+}
+
+TEST(RedactCmdlineTest, ShellScriptArgumentIsScannedWordByWord) {
+  EXPECT_EQ(R({"/bin/sh", "-c", "PGPASSWORD=x pg_dump --password y -h db app | gzip"}),
+            "/bin/sh -c PGPASSWORD=<redacted> pg_dump --password <redacted> -h db app | gzip");
+  EXPECT_EQ(R({"bash", "-c", "mysql -uroot -pHunter2 -e 'select 1'"}), "bash -c mysql -uroot -p<redacted> -e 'select 1'");
+  // Quoted values with spaces stay hidden up to the closing quote.
+  EXPECT_EQ(R({"sh", "-c", "mysql --password='a b c' db && PGPASSWORD=\"d e\"f psql -p 'g h' x"}),
+            "sh -c mysql --password=<redacted> db && PGPASSWORD=<redacted> psql -p <redacted> x");
+  EXPECT_EQ(R({"sh", "-c", "run --token 'unterminated a b"}), "sh -c run --token <redacted>");
+  EXPECT_EQ(R({"sh", "-c", "run --token 'closed' next"}), "sh -c run --token <redacted> next");
+}
+
+// --- truncation and bytes ---
+
+TEST(RedactCmdlineTest, TruncatesWithEllipsisWithinBudget) {
+  EXPECT_EQ(R({"abcdefghij"}, 10), "abcdefghij");
+  EXPECT_EQ(R({"abcdefghijk"}, 10), "abcdefg\xE2\x80\xA6");
+  EXPECT_EQ(R({"abcdefghijk"}, 2), "ab");  // no room for the ellipsis
+  EXPECT_EQ(R({"abc"}, 0), "");
+  // Redaction happens before the cut: the secret never shows, even partly.
+  std::string out = R({"app", "--password=Hunter2Hunter2"}, 20);
+  EXPECT_EQ(out, "app --password=<r\xE2\x80\xA6");
+  EXPECT_EQ(out.find("Hunter"), std::string::npos);
+}
+
+TEST(RedactCmdlineTest, NeverSplitsUtf8AtTheCut) {
+  // "ab" + U+00E9 (2 bytes) + U+20AC (3 bytes) + U+1F600 (4 bytes).
+  const std::string s = "ab\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+  for (std::size_t max = 0; max <= s.size() + 1; ++max) {
+    std::string out = RedactCmdline(s, RedactionRules::Defaults(), max);
+    ASSERT_LE(out.size(), max);
+    if (max >= s.size()) {
+      EXPECT_EQ(out, s);
+      continue;
+    }
+    if (max < 3) {
+      EXPECT_EQ(out, s.substr(0, max));  // no room for the ellipsis; ASCII so far
+      continue;
+    }
+    std::string kept = out.substr(0, out.size() - 3);
+    EXPECT_EQ(out.substr(out.size() - 3), "\xE2\x80\xA6");
+    EXPECT_TRUE(kept == "" || kept == "a" || kept == "ab" || kept == "ab\xC3\xA9" || kept == "ab\xC3\xA9\xE2\x82\xAC")
+        << "max=" << max << " kept=" << kept;
+  }
+}
+
+TEST(RedactCmdlineTest, InvalidUtf8PassesThrough) {
+  // Stray continuation bytes and a lone lead byte are kept as they are.
+  const std::string s = std::string("x\x80\x80\xFF y\xC3", 7);
+  EXPECT_EQ(RedactCmdline(s, RedactionRules::Defaults(), 256), s);
+  // A cut just after a lone lead byte drops it (it would start a split sequence);
+  // stray continuation bytes are not a sequence and may be cut between.
+  EXPECT_EQ(RedactCmdline(std::string("abcd\xE2zzzz"), RedactionRules::Defaults(), 8), "abcd\xE2\x80\xA6");
+  EXPECT_EQ(RedactCmdline(std::string("ab\x80\x80\x80\x80\x80\x80zz"), RedactionRules::Defaults(), 8),
+            "ab\x80\x80\x80\xE2\x80\xA6");
+}
+
+TEST(RedactCmdlineTest, OneMebibyteIsLinearAndTruncated) {
+  // Worst-ish cases for a scanner: many short secret pairs, one giant word of
+  // '=' and '?', and one giant argument; each 1 MiB.
+  std::string pairs;
+  while (pairs.size() < (1u << 20)) pairs += "PASSWORD=x\0--token\0y\0"s;
+  std::string equals(1u << 20, '=');
+  std::string mixed;
+  while (mixed.size() < (1u << 20)) mixed += "a?b=c&key=d://u:p@";
+  std::string one_arg = "cmd\0"s + std::string(1u << 20, 'A');
+  for (const std::string* raw : {&pairs, &equals, &mixed, &one_arg}) {
+    auto start = std::chrono::steady_clock::now();
+    std::string out = RedactCmdline(*raw, RedactionRules::Defaults(), 4096);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LE(out.size(), 4096u);
+    EXPECT_EQ(out.substr(out.size() - 3), "\xE2\x80\xA6");
+    // Linear is ~10 ms (~1 s under ASan); quadratic would be minutes. Generous to never flake.
+    EXPECT_LT(ms, 10000) << "quadratic?";
+  }
+  // A budget larger than the output keeps it all, redacted.
+  std::string all = RedactCmdline(pairs, RedactionRules::Defaults(), std::size_t(64) << 20);
+  EXPECT_EQ(all.find(" x"), std::string::npos);
+  EXPECT_EQ(all.find(" y"), std::string::npos);
+  EXPECT_NE(all.find("PASSWORD=<redacted> --token <redacted> PASSWORD=<redacted>"), std::string::npos);
+}
+
+TEST(RedactCmdlineTest, RandomInputsKeepBudgetAndPrefixProperty) {
+  // Fragments that trigger every rule, glued at random with random bytes.
+  const std::vector<std::string> pieces = {
+      "-p", "--password", "=", ":", "://", "@", "'", "\"", " ", std::string(1, '\0'), "&", "?", ",", "TOKEN",
+      "Authorization:", "redis-cli", "-a", "x", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\x80", "\xFF", "5"};
+  std::mt19937 rng(12345);
+  for (int iter = 0; iter < 3000; ++iter) {
+    std::string raw;
+    int n = static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) raw += pieces[rng() % pieces.size()];
+    std::string full = RedactCmdline(raw, RedactionRules::Defaults(), std::size_t(1) << 30);
+    std::size_t max = rng() % (full.size() + 8);
+    std::string out = RedactCmdline(raw, RedactionRules::Defaults(), max);
+    ASSERT_LE(out.size(), max) << iter;
+    if (full.size() <= max) {
+      ASSERT_EQ(out, full) << iter;
+      continue;
+    }
+    std::string kept = out;
+    if (max >= 3) {
+      ASSERT_EQ(out.substr(out.size() - 3), "\xE2\x80\xA6") << iter;
+      kept.resize(out.size() - 3);
+    }
+    // The cut output is a prefix of the uncut one (the early stop changes nothing)
+    ASSERT_EQ(full.compare(0, kept.size(), kept), 0) << iter;
+    // and drops at most 3 bytes more than the budget forces, only to keep a sequence whole.
+    std::size_t room = max >= 3 ? max - 3 : max;
+    ASSERT_LE(room - kept.size(), 3u) << iter;
+    if (kept.size() < room) {
+      auto lead = static_cast<unsigned char>(full[kept.size()]);
+      ASSERT_GE(lead, 0xC0) << iter;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace proctree
