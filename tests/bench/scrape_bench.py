@@ -5,16 +5,19 @@ What it does, in one run:
   1. Tops the host up to --processes processes IN TOTAL (the pid directories in /proc, kernel threads
      included): it counts the existing ones and starts `sleep 100000` children for the difference
      (none if the host already has that many). --extra switches to "start exactly N children".
-  2. Starts the exporter on 127.0.0.1:0, does --warmup scrapes, then --scrapes scrapes without gzip
-     and --scrapes with `Accept-Encoding: gzip`. CPU per scrape = delta of utime+stime (fields 14+15 of
-     /proc/<pid>/stat, all threads) / number of scrapes. Those fields count in clock ticks (1/CLK_TCK,
-     usually 10 ms), so each mode keeps scraping until it has used >= --min-cpu seconds of CPU (capped
-     by --max-scrapes); the resolution actually reached is printed. Wall latency (median, p90) is
+  2. Starts the exporter on 127.0.0.1:0, does --warmup scrapes of each kind, then --rounds interleaved
+     rounds of: scrapes without gzip, scrapes with `Accept-Encoding: gzip`, the floor with the exporter's
+     files, the floor with fewer files (interleaved so that load drifting on a shared machine hits all
+     four alike). In all, at least --scrapes scrapes per mode. CPU per scrape = delta of utime+stime
+     (fields 14+15 of /proc/<pid>/stat, all threads) / number of scrapes. Those fields count in clock
+     ticks (1/CLK_TCK, usually 10 ms), so each mode keeps scraping until it has used >= --min-cpu seconds
+     of CPU (capped by --max-scrapes); the resolution reached (one tick per round) is printed. The sum of
+     the threads' schedstat run times (ns) is shown as a cross-check. Wall latency (median, p90) is
      measured on the client from sending the request to having read the whole body; a new connection
-     per scrape. The sum of the threads' schedstat run times (ns) is shown as a cross-check.
-  3. Builds ../shared/bench/floor.c into --build-dir and runs it with the exporter's file set
-     (stat,status,statm,io,fd,limits) and with stat,status,io,fd, for as many passes as the plain
-     scrapes used; parses its cpu_ms_per_pass.
+     per scrape.
+  3. Builds ../shared/bench/floor.c into --build-dir and, in each round, runs it with the exporter's
+     file set (stat,status,statm,io,fd,limits) and with stat,status,io,fd, for as many passes as that
+     round's plain scrapes; parses its cpu_ms_per_pass (getrusage).
   4. Prints a table and whether the bar (exporter plain CPU <= 1.5x floor, same files) is met, and
      appends a dated section to docs/benchmarks.md (unless --no-write).
 
@@ -58,16 +61,17 @@ Method (`tests/bench/scrape_bench.py`, `make bench`):
 - The host is topped up to N processes in total (pid directories in `/proc`, kernel threads included) with
   idle `sleep` children; they are killed and reaped at the end.
 - The exporter runs on `127.0.0.1:0` with its embedded default config (every family on; per process it reads
-  stat, status, statm, io, fd, limits). After warm-up scrapes, it is scraped over HTTP, first without
-  gzip, then with `Accept-Encoding: gzip`, one connection per scrape, one scrape at a time.
+  stat, status, statm, io, fd, limits). After warm-up scrapes, it is scraped over HTTP, one connection per
+  scrape, one scrape at a time, in interleaved rounds (default 3) of: plain scrapes, gzip scrapes
+  (`Accept-Encoding: gzip`), floor passes over the exporter's files, floor passes over `stat,status,io,fd`.
 - Exporter CPU per scrape = delta of utime+stime (`/proc/<pid>/stat` fields 14+15, all threads) over
   the scrapes / number of scrapes. Those count in clock ticks, so each mode scrapes until >= 1 s of CPU
   is used; the resolution is stated per run. Latency is client-side wall time, request to last byte.
-- The floor is built (`cc -O2`) and run in the same run, for as many passes as the plain scrapes, with the
-  exporter's file set and with `stat,status,io,fd`; its `cpu_ms_per_pass` comes from getrusage.
+- The floor is built (`cc -O2`) and run in each round for as many passes as that round's plain scrapes;
+  its `cpu_ms_per_pass` comes from getrusage. The ratio is exporter CPU / floor CPU over the same files.
 - Runs are on shared machines; CPU time is less sensitive to other load than latency is, but not immune.
 
-Each run below was appended by the script; the command is recorded with it.
+Each run under "Runs" was appended by the script; the command is recorded with it.
 """
 
 
@@ -228,33 +232,42 @@ class Exporter:
             pass
 
 
-def run_mode(exp, use_gzip, k, min_cpu_s, max_scrapes):
+def run_block(exp, use_gzip, k, min_cpu_s, max_scrapes):
     """Scrapes k times, then on until >= min_cpu_s of exporter CPU (or max_scrapes)."""
     lat, sizes = [], []
-    last_body = b""
+    body = b""
     c0 = cpu_ticks(exp.proc.pid)
     ns0 = cpu_ns(exp.proc.pid)
     while True:
         dt, body = exp.scrape(use_gzip)
         lat.append(dt)
         sizes.append(len(body))
-        last_body = body
         n = len(lat)
         used = (cpu_ticks(exp.proc.pid) - c0) / CLK_TCK
         if n >= k and (used >= min_cpu_s or n >= max_scrapes):
             break
-    ticks = cpu_ticks(exp.proc.pid) - c0
     ns1 = cpu_ns(exp.proc.pid)
+    return {"ticks": cpu_ticks(exp.proc.pid) - c0, "ns": None if ns0 is None or ns1 is None else ns1 - ns0,
+            "lat": lat, "sizes": sizes, "body": body}
+
+
+def summarize(blocks):
+    """Merges one mode's blocks (one per round) into per-scrape figures."""
+    n = sum(len(b["lat"]) for b in blocks)
+    ticks = sum(b["ticks"] for b in blocks)
+    lat = [x for b in blocks for x in b["lat"]]
+    ns = None if any(b["ns"] is None for b in blocks) else sum(b["ns"] for b in blocks)
     return {
-        "sched_cpu_ms": (ns1 - ns0) / 1e6 / n if ns0 is not None and ns1 is not None else None,
+        "sched_cpu_ms": ns / 1e6 / n if ns is not None else None,
         "scrapes": n,
         "cpu_ticks": ticks,
         "cpu_ms": ticks * 1000.0 / CLK_TCK / n,
-        "resolution_ms": 1000.0 / CLK_TCK / n,
+        # each block's tick delta is off by less than one tick
+        "resolution_ms": len(blocks) * 1000.0 / CLK_TCK / n,
         "lat_median_ms": statistics.median(lat) * 1000,
         "lat_p90_ms": percentile(lat, 90) * 1000,
-        "bytes": int(statistics.median(sizes)),
-        "body": last_body,
+        "bytes": int(statistics.median([x for b in blocks for x in b["sizes"]])),
+        "body": blocks[-1]["body"],
     }
 
 
@@ -351,8 +364,8 @@ def fmt_table(r):
                                           f'{pl["cpu_ticks"]} ticks over {pl["scrapes"]} scrapes{sched(pl)})'),
         ("exporter CPU ms/scrape, gzip", f'{gz["cpu_ms"]:.2f} (±{gz["resolution_ms"]:.2f}; '
                                          f'{gz["cpu_ticks"]} ticks over {gz["scrapes"]} scrapes{sched(gz)})'),
-        (f"floor CPU ms/pass, {EXPORTER_FILES}", f'{fa["cpu_ms"]:.2f} (wall {fa["wall_ms"]:.2f})'),
-        (f"floor CPU ms/pass, {SMALL_FILES}", f'{fb["cpu_ms"]:.2f} (wall {fb["wall_ms"]:.2f})'),
+        (f"floor CPU ms/pass, {EXPORTER_FILES}", f'{fa["cpu_ms"]:.2f} ({fa["passes"]} passes; wall {fa["wall_ms"]:.2f})'),
+        (f"floor CPU ms/pass, {SMALL_FILES}", f'{fb["cpu_ms"]:.2f} ({fb["passes"]} passes; wall {fb["wall_ms"]:.2f})'),
         ("ratio exporter/floor (same files), plain", f"{ratio_pl:.2f}x"),
         ("ratio exporter/floor (same files), gzip", f"{ratio_gz:.2f}x"),
         ("latency median / p90 ms, plain", f'{pl["lat_median_ms"]:.1f} / {pl["lat_p90_ms"]:.1f}'),
@@ -360,6 +373,9 @@ def fmt_table(r):
         ("payload bytes, plain", f'{pl["bytes"]:,}'),
         ("payload bytes, gzip", f'{gz["bytes"]:,}'),
     ]
+    if r.get("rounds"):
+        rows.append(("per round, ms: plain / gzip / floor (same files)",
+                     f'{r["rounds"][0]} / {r["rounds"][1]} / {fa["rounds"]}'))
     if r.get("phases"):
         rows.append(("exporter-reported phases, last plain scrape (ms)", r["phases"]))
     lines = ["| measure | value |", "|---|---|"]
@@ -397,11 +413,14 @@ def main():
                     help="processes in total on the host (pid dirs in /proc); default 2000")
     ap.add_argument("--extra", action="store_true",
                     help="start exactly --processes idle children instead of topping up to that total")
-    ap.add_argument("--scrapes", type=int, default=30, help="minimum scrapes per mode (default 30)")
+    ap.add_argument("--scrapes", type=int, default=30, help="minimum scrapes per mode, all rounds (default 30)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="interleaved rounds of (plain, gzip, floor, floor); --scrapes and --min-cpu are split "
+                         "across them (default 3)")
     ap.add_argument("--warmup", type=int, default=5, help="warm-up scrapes per mode (default 5)")
     ap.add_argument("--min-cpu", type=float, default=1.0,
-                    help="keep scraping until the exporter used this many CPU seconds per mode (default 1)")
-    ap.add_argument("--max-scrapes", type=int, default=1000)
+                    help="keep scraping until the exporter used this many CPU seconds per mode, all rounds (default 1)")
+    ap.add_argument("--max-scrapes", type=int, default=1000, help="per mode and round")
     ap.add_argument("--floor-src", default=DEFAULT_FLOOR_SRC)
     ap.add_argument("--doc", default=DEFAULT_DOC)
     ap.add_argument("--no-write", action="store_true", help=f"do not append to {DEFAULT_DOC}")
@@ -443,10 +462,37 @@ def main():
             exp.scrape(False)
             exp.scrape(True)
 
-        plain = run_mode(exp, False, args.scrapes, args.min_cpu, args.max_scrapes)
-        print(f"scrape_bench: plain: {plain['scrapes']} scrapes, {plain['cpu_ms']:.2f} ms CPU/scrape", flush=True)
-        gz = run_mode(exp, True, args.scrapes, args.min_cpu, args.max_scrapes)
-        print(f"scrape_bench: gzip:  {gz['scrapes']} scrapes, {gz['cpu_ms']:.2f} ms CPU/scrape", flush=True)
+        # Interleaved rounds (plain, gzip, floor, floor) so load that drifts during the run hits all
+        # four alike; the floor runs while the exporter sits idle.
+        per_round = -(-args.scrapes // args.rounds)
+        min_cpu = args.min_cpu / args.rounds
+        blocks = {"plain": [], "gzip": []}
+        floors = {EXPORTER_FILES: [], SMALL_FILES: []}
+        for r in range(args.rounds):
+            for kind, use_gzip in (("plain", False), ("gzip", True)):
+                b = run_block(exp, use_gzip, per_round, min_cpu, args.max_scrapes)
+                blocks[kind].append(b)
+                print(f"scrape_bench: round {r + 1}/{args.rounds} {kind}: {len(b['lat'])} scrapes, "
+                      f"{b['ticks'] * 1000.0 / CLK_TCK / len(b['lat']):.1f} ms CPU/scrape", flush=True)
+            passes = len(blocks["plain"][-1]["lat"])
+            for files in floors:
+                f = run_floor(floor_bin, passes, files)
+                f["passes"] = passes
+                floors[files].append(f)
+                print(f"scrape_bench: round {r + 1}/{args.rounds} " + f["line"], flush=True)
+        plain = summarize(blocks["plain"])
+        gz = summarize(blocks["gzip"])
+
+        def merge_floor(runs):
+            total = sum(f["passes"] for f in runs)
+            return {"cpu_ms": sum(f["cpu_ms"] * f["passes"] for f in runs) / total,
+                    "wall_ms": sum(f["wall_ms"] * f["passes"] for f in runs) / total,
+                    "procs": runs[-1]["procs"], "passes": total,
+                    "rounds": ", ".join(f'{f["cpu_ms"]:.1f}' for f in runs)}
+        fa = merge_floor(floors[EXPORTER_FILES])
+        fb = merge_floor(floors[SMALL_FILES])
+        rounds_plain = ", ".join(f'{b["ticks"] * 1000.0 / CLK_TCK / len(b["lat"]):.1f}' for b in blocks["plain"])
+        rounds_gzip = ", ".join(f'{b["ticks"] * 1000.0 / CLK_TCK / len(b["lat"]):.1f}' for b in blocks["gzip"])
 
         text = plain["body"].decode("utf-8", "replace")
         gz_text = gzip.decompress(gz["body"]).decode("utf-8", "replace")
@@ -461,18 +507,13 @@ def main():
         binary_rev = m.group(1) if m else "?"
         exp.stop()
         exp = None
-
-        passes = plain["scrapes"]
-        fa = run_floor(floor_bin, passes, EXPORTER_FILES)
-        fb = run_floor(floor_bin, passes, SMALL_FILES)
-        print("scrape_bench: " + fa["line"] + "\nscrape_bench: " + fb["line"], flush=True)
     finally:
         if exp is not None:
             exp.stop()
         children.stop()
 
     result = {"plain": plain, "gzip": gz, "floor_all": fa, "floor_small": fb, "scraped_procs": scraped,
-              "phases": phases}
+              "phases": phases, "rounds": (rounds_plain, rounds_gzip)}
     table, verdict = fmt_table(result)
     info = machine_info()
     info.update(rev=git_revision(), binary_rev=binary_rev, load_before=load_before, load_after=loadavg(),
