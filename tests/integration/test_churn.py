@@ -147,7 +147,8 @@ class ChurnTest(harness.IntegrationTest):
                                                   and dict(k[1]).get("errno") in VANISHED)}
         self.assertEqual(unexpected, {}, f"error series that appeared during churn (before: {before})")
         print(f"\nchurn: {churner.spawned} processes spawned; {SCRAPES} scrapes of ~{len(bodies[-1]) // 1024} KiB "
-              f"in {t1 - t0:.1f}s, promtool done {t2 - t1:.1f}s later; error counters that grew: {new}")
+              f"in {t1 - t0:.1f}s, promtool done {t2 - t1:.1f}s later; error counters that grew: "
+              + ", ".join(f"{'/'.join(v for _, v in k[1])} +{n:g}" for k, n in sorted(new.items())))
 
     def test_concurrent_scrapes_during_churn(self):
         exporter = self.exporter
