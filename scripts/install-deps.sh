@@ -9,6 +9,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
   python3 curl procps
+  clang libclang-rt-14-dev
 )
 
 missing=()
