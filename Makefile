@@ -39,3 +39,15 @@ test-tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=thread >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS)
+
+# Fuzzing (libFuzzer, clang, with ASan+UBSan): `make fuzz` for FUZZ_SECONDS per
+# target; `make fuzz-smoke` for a short run.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz fuzz-smoke
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROCTREE_SANITIZE=fuzz >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_proc_parsers fuzz_config fuzz_text
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
