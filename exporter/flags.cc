@@ -4,6 +4,7 @@
 #include <map>
 
 #include "exporter/log.h"
+#include "exporter/web_config.h"
 
 namespace proctree {
 
@@ -24,6 +25,12 @@ std::string Usage() {
          "  --procfs=PATH               procfs mount point. Default: /proc\n"
          "  --log.level=LEVEL           debug, info, warn or error. Default: info\n"
          "  --log.format=FORMAT         logfmt or json. Default: logfmt\n"
+         "  --web.config.file=FILE      exporter-toolkit web config (TLS, basic auth, headers).\n"
+         "  --web.max-requests=N        Concurrent scrapes; more get 503 at once (0: no limit). Default: 40\n"
+         "  --web.request-timeout=DUR   Time a client gets to send a request, or to start its next\n"
+         "                              one on a kept-alive connection (Go duration). Default: 10s\n"
+         "  --web.disable-exporter-metrics\n"
+         "                              Leave out the exporter's own process_* and proctree_scrape_* metrics.\n"
          "  --config.check              Validate the configuration and exit 0 (valid) or 1.\n"
          "  --once                      Print one scrape to stdout and exit.\n";
 }
@@ -43,6 +50,27 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
          return true;
        }},
       {"config.file", [&](const std::string& v) { out->config_file = v; return true; }},
+      {"web.config.file", [&](const std::string& v) { out->web_config_file = v; return true; }},
+      {"web.max-requests",
+       [&](const std::string& v) {
+         if (v.empty() || v.size() > 4 || v.find_first_not_of("0123456789") != std::string::npos ||
+             std::stoi(v) > 4096) {
+           *message = "--web.max-requests must be a whole number from 0 (no limit) to 4096: " + v;
+           return false;
+         }
+         out->web_max_requests = std::stoi(v);
+         return true;
+       }},
+      {"web.request-timeout",
+       [&](const std::string& v) {
+         double s = 0;
+         if (!ParseGoDuration(v, &s) || s < 0.001 || s > 3600) {
+           *message = "--web.request-timeout must be a duration from 1ms to 1h, such as 10s or 500ms: " + v;
+           return false;
+         }
+         out->web_request_timeout_seconds = s;
+         return true;
+       }},
       {"procfs", [&](const std::string& v) { out->procfs = v; return true; }},
       {"log.level",
        [&](const std::string& v) {
@@ -80,7 +108,8 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
       name = name.substr(0, eq);
       has_value = true;
     }
-    if (name == "help" || name == "version" || name == "once" || name == "config.check") {
+    if (name == "help" || name == "version" || name == "once" || name == "config.check" ||
+        name == "web.disable-exporter-metrics") {
       if (has_value) {
         *message = "--" + name + " takes no value";
         return FlagsOutcome::kUsageError;
@@ -94,6 +123,7 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
         return FlagsOutcome::kExitOk;
       }
       if (name == "once") out->once = true;
+      else if (name == "web.disable-exporter-metrics") out->web_disable_exporter_metrics = true;
       else out->config_check = true;
       continue;
     }

@@ -17,6 +17,10 @@ struct Flags {
   std::string log_format = "logfmt";
   bool once = false;
   bool config_check = false;  // validate --config.file and exit 0/1
+  std::string web_config_file;  // exporter-toolkit web config: TLS, basic auth, headers
+  int web_max_requests = 40;    // concurrent scrapes; 0: no limit
+  double web_request_timeout_seconds = 10;
+  bool web_disable_exporter_metrics = false;
 };
 
 enum class FlagsOutcome { kRun, kExitOk, kUsageError };

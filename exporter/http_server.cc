@@ -1,116 +1,182 @@
 #include "exporter/http_server.h"
 
-#include <CivetServer.h>
 #include <civetweb.h>
 
+#include <atomic>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 #include <mutex>
 
 #include "exporter/gzip.h"
 #include "exporter/log.h"
+#include "exporter/web_auth.h"
+#include "exporter/web_tls.h"
 
 namespace proctree {
 
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kTextContentType = "text/plain; charset=utf-8";
 
-void Respond(mg_connection* conn, int status, const char* reason, const char* content_type,
-             const std::string& body, const std::string& extra_headers = "", bool head = false) {
-  mg_printf(conn,
-            "HTTP/1.1 %d %s\r\n"
-            "Content-Type: %s\r\n"
-            "Content-Length: %zu\r\n"
-            "X-Content-Type-Options: nosniff\r\n"
-            "%s\r\n",
-            status, reason, content_type, body.size(), extra_headers.c_str());
-  if (!head && !body.empty()) mg_write(conn, body.data(), body.size());
-}
-
-class RootHandler : public CivetHandler {
+// Go's rate.Limiter as exporter-toolkit uses it: a token every `interval`,
+// at most `burst` saved up, starting full.
+class RateLimiter {
  public:
-  RootHandler(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload)
-      : opts_(opts), metrics_(std::move(metrics)), reload_(std::move(reload)) {}
-
-  bool handleGet(CivetServer*, mg_connection* conn) override { return Handle(conn, false); }
-  bool handleHead(CivetServer*, mg_connection* conn) override { return Handle(conn, true); }
-  bool handlePost(CivetServer*, mg_connection* conn) override { return Reload(conn); }
-  bool handlePut(CivetServer*, mg_connection* conn) override { return Reload(conn); }
-  bool handleDelete(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
-  bool handleOptions(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
-  bool handlePatch(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
+  RateLimiter(double interval_seconds, int burst)
+      : interval_(interval_seconds), burst_(burst), tokens_(burst), last_(Clock::now()) {}
+  bool Allow() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = Clock::now();
+    tokens_ = std::min<double>(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() / interval_);
+    last_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
 
  private:
-  bool NotAllowed(mg_connection* conn) {
+  const double interval_;
+  const int burst_;
+  std::mutex mu_;
+  double tokens_;
+  Clock::time_point last_;
+};
+
+bool Is(const char* a, const char* b) { return a && std::strcmp(a, b) == 0; }
+
+class Handler {
+ public:
+  Handler(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload)
+      : opts_(opts), metrics_(std::move(metrics)), reload_(std::move(reload)), auth_(opts.web.users) {
+    for (const auto& [name, value] : opts_.web.headers) {
+      config_headers_ += name + ": " + value + "\r\n";
+      if (name == "X-Content-Type-Options") nosniff_configured_ = true;
+    }
+    if (opts_.web.rate_limit_interval_seconds > 0)
+      limiter_ = std::make_unique<RateLimiter>(opts_.web.rate_limit_interval_seconds, opts_.web.rate_limit_burst);
+  }
+
+  const HttpOptions& options() const { return opts_; }
+
+  // begin_request: every request comes here; the return value is the status
+  // for CivetWeb's access log, and tells it the request was answered.
+  int Serve(mg_connection* conn) {
     const mg_request_info* ri = mg_get_request_info(conn);
-    if (!Known(ri->local_uri)) return NotFound(conn, false);
-    const bool reload = std::strcmp(ri->local_uri, "/-/reload") == 0;
-    Respond(conn, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n",
-            reload ? "Allow: POST, PUT\r\n" : "Allow: GET, HEAD\r\n");
-    return true;
+    const char* method = ri->request_method ? ri->request_method : "";
+    const char* uri = ri->local_uri ? ri->local_uri : "";
+    const bool head = Is(method, "HEAD");
+    // A body is only ever ignored; close afterwards rather than read it, so
+    // it cannot be taken for a next request.
+    const bool body = ri->content_length > 0 || ChunkedBody(conn);
+    Reply r{conn, head, body, this};
+
+    if (limiter_ && !limiter_->Allow()) return r.Send(429, "Too Many Requests", kTextContentType, "Too Many Requests\n");
+    if (auth_.enabled() && !auth_.Check(mg_get_header(conn, "Authorization")))
+      return r.Send(401, "Unauthorized", kTextContentType, "Unauthorized\n", "WWW-Authenticate: Basic\r\n");
+
+    const bool get = Is(method, "GET") || head;
+    if (opts_.telemetry_path == uri) {
+      if (!get) return MethodNotAllowed(r, "GET, HEAD");
+      return Metrics(r, ri);
+    }
+    if (Is(uri, "/") || Is(uri, "/-/healthy")) {
+      if (!get) return MethodNotAllowed(r, "GET, HEAD");
+      if (Is(uri, "/")) return r.Send(200, "OK", "text/html; charset=utf-8", Landing());
+      return r.Send(200, "OK", kTextContentType, "Healthy\n");
+    }
+    if (Is(uri, "/-/reload")) {
+      if (!Is(method, "POST") && !Is(method, "PUT")) return MethodNotAllowed(r, "POST, PUT");
+      if (ri->content_length > kMaxRequestBodyBytes)
+        return r.Send(413, "Payload Too Large", kTextContentType, "request body too large\n");
+      return Reload(r);
+    }
+    return r.Send(404, "Not Found", kTextContentType, "404 page not found\n");
+  }
+
+ private:
+  struct Reply {
+    mg_connection* conn;
+    bool head;
+    bool close;
+    const Handler* h = nullptr;
+
+    int Send(int status, const char* reason, const char* content_type, const std::string& body,
+             const std::string& extra_headers = "") const {
+      return h->Write(*this, status, reason, content_type, body, extra_headers);
+    }
+  };
+
+  static bool ChunkedBody(mg_connection* conn) {
+    const char* te = mg_get_header(conn, "Transfer-Encoding");
+    return te && *te;
+  }
+
+  int Write(const Reply& r, int status, const char* reason, const char* content_type, const std::string& body,
+            const std::string& extra_headers) const {
+    if (r.close) mg_disable_connection_keep_alive(r.conn);
+    mg_printf(r.conn,
+              "HTTP/1.1 %d %s\r\n"
+              "Content-Type: %s\r\n"
+              "Content-Length: %zu\r\n"
+              "%s%s%s%s\r\n",
+              status, reason, content_type, body.size(), nosniff_configured_ ? "" : "X-Content-Type-Options: nosniff\r\n",
+              config_headers_.c_str(), extra_headers.c_str(), r.close ? "Connection: close\r\n" : "");
+    if (!r.head && !body.empty()) mg_write(r.conn, body.data(), body.size());
+    return status;
+  }
+
+  int MethodNotAllowed(const Reply& r, const char* allow) {
+    return r.Send(405, "Method Not Allowed", kTextContentType, "method not allowed\n",
+                  std::string("Allow: ") + allow + "\r\n");
   }
 
   // POST or PUT /-/reload, as Prometheus has it: 200 when the new config is
   // in force, 500 with the reason when it was rejected (the old one serves on).
-  bool Reload(mg_connection* conn) {
-    const mg_request_info* ri = mg_get_request_info(conn);
-    if (!ri->local_uri || std::strcmp(ri->local_uri, "/-/reload") != 0) return NotAllowed(conn);
+  int Reload(const Reply& r) {
     std::string error;
-    if (reload_(&error)) {
-      Respond(conn, 200, "OK", "text/plain; charset=utf-8", "config reloaded\n");
-    } else {
-      Respond(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
-              "config rejected, previous config still in force: " + error + "\n");
+    if (reload_(&error)) return r.Send(200, "OK", kTextContentType, "config reloaded\n");
+    return r.Send(500, "Internal Server Error", kTextContentType,
+                  "config rejected, previous config still in force: " + error + "\n");
+  }
+
+  int Metrics(const Reply& r, const mg_request_info* ri) {
+    const auto start = Clock::now();
+    ScrapeRequest req;
+    std::string error;
+    if (!ParseFamilyFilter(ri->query_string, &req.filter, &error))
+      return r.Send(400, "Bad Request", kTextContentType, error + "\n");
+    req.deadline = ScrapeDeadline(mg_get_header(r.conn, "X-Prometheus-Scrape-Timeout-Seconds"), start);
+
+    // node_exporter's promhttp MaxRequestsInFlight: never queue, refuse at once.
+    struct Slot {
+      std::atomic<int>& n;
+      ~Slot() { n.fetch_sub(1); }
+    };
+    const int now_in_flight = in_flight_.fetch_add(1) + 1;
+    Slot slot{in_flight_};
+    if (opts_.max_requests > 0 && now_in_flight > opts_.max_requests) {
+      return r.Send(503, "Service Unavailable", kTextContentType,
+                    "Limit of concurrent requests reached (" + std::to_string(opts_.max_requests) +
+                        "), try again later.\n");
     }
-    return true;
-  }
 
-  bool NotFound(mg_connection* conn, bool head) {
-    Respond(conn, 404, "Not Found", "text/plain; charset=utf-8", "404 page not found\n", "", head);
-    return true;
-  }
-
-  bool Known(const char* uri) const {
-    return uri && (opts_.telemetry_path == uri || std::strcmp(uri, "/") == 0 ||
-                   std::strcmp(uri, "/-/healthy") == 0 || std::strcmp(uri, "/-/reload") == 0);
-  }
-
-  bool Handle(mg_connection* conn, bool head) {
-    const mg_request_info* ri = mg_get_request_info(conn);
-    const char* uri = ri->local_uri ? ri->local_uri : "";
-    if (opts_.telemetry_path == uri) return Metrics(conn, head);
-    if (std::strcmp(uri, "/-/healthy") == 0) {
-      Respond(conn, 200, "OK", "text/plain; charset=utf-8", "Healthy\n", "", head);
-      return true;
-    }
-    if (std::strcmp(uri, "/") == 0) {
-      Respond(conn, 200, "OK", "text/html; charset=utf-8", Landing(), "", head);
-      return true;
-    }
-    if (std::strcmp(uri, "/-/reload") == 0) return NotAllowed(conn);
-    return NotFound(conn, head);
-  }
-
-  bool Metrics(mg_connection* conn, bool head) {
     std::string body;
     try {
-      body = metrics_();
+      body = metrics_(req);
     } catch (const std::exception& e) {
       log::Error("scrape failed", {{"err", e.what()}});
-      Respond(conn, 500, "Internal Server Error", "text/plain; charset=utf-8",
-              std::string("scrape failed: ") + e.what() + "\n", "", head);
-      return true;
+      return r.Send(500, "Internal Server Error", kTextContentType, std::string("scrape failed: ") + e.what() + "\n");
     }
-    if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding"))) {
+    if (AcceptsGzip(mg_get_header(r.conn, "Accept-Encoding"))) {
       std::string gz;
-      if (GzipCompress(body, &gz)) {
-        Respond(conn, 200, "OK", kMetricsContentType, gz, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n", head);
-        return true;
-      }
+      if (GzipCompress(body, &gz))
+        return r.Send(200, "OK", kMetricsContentType, gz, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
     }
-    Respond(conn, 200, "OK", kMetricsContentType, body, "Vary: Accept-Encoding\r\n", head);
-    return true;
+    return r.Send(200, "OK", kMetricsContentType, body, "Vary: Accept-Encoding\r\n");
   }
 
   std::string Landing() const {
@@ -119,34 +185,61 @@ class RootHandler : public CivetHandler {
            opts_.version + "</p>\n<p><a href=\"" + opts_.telemetry_path + "\">Metrics</a></p>\n</body></html>\n";
   }
 
-  HttpOptions opts_;
-  MetricsFn metrics_;
-  ReloadFn reload_;
+  const HttpOptions opts_;
+  const MetricsFn metrics_;
+  const ReloadFn reload_;
+  BasicAuth auth_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::string config_headers_;
+  bool nosniff_configured_ = false;
+  std::atomic<int> in_flight_{0};
 };
 
-// CivetWeb reports bind failures only through its log callback; keep the
-// last messages so start-up can say why it failed.
+int BeginRequest(mg_connection* conn) {
+  auto* h = static_cast<Handler*>(mg_get_request_info(conn)->user_data);
+  return h->Serve(conn);
+}
+
+// CivetWeb reports bind and TLS failures through its log callback; keep the
+// messages of a start-up so it can say why it failed.
 std::mutex g_start_mu;
 std::string g_start_log;
 
 int CaptureLog(const mg_connection*, const char* message) {
-  std::lock_guard<std::mutex> lock(g_start_mu);
-  if (!g_start_log.empty()) g_start_log += "; ";
-  g_start_log += message;
+  {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    if (g_start_log.size() < 4096) {
+      if (!g_start_log.empty()) g_start_log += "; ";
+      g_start_log += message;
+    }
+  }
   log::Debug("civetweb", {{"message", message}});
   return 1;  // handled: keep CivetWeb from printing to stderr itself
 }
 
+// init_ssl runs inside mg_start2, on the starting thread.
+thread_local const TlsServerConfig* t_tls_config = nullptr;
+thread_local std::string* t_tls_error = nullptr;
+
+int InitSsl(void* ssl_ctx, void*) {
+  if (!t_tls_config) return -1;
+  std::string error;
+  if (!ConfigureTlsContext(ssl_ctx, t_tls_config, &error)) {
+    if (t_tls_error) *t_tls_error = error;
+    return -1;
+  }
+  return 1;  // configured: CivetWeb loads no certificate of its own
+}
+
 class CivetHttpServer : public HttpServer {
  public:
-  CivetHttpServer(std::unique_ptr<CivetServer> server, std::unique_ptr<RootHandler> handler)
-      : handler_(std::move(handler)), server_(std::move(server)) {}
-  ~CivetHttpServer() override { server_->close(); }
+  CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler) : handler_(std::move(handler)), ctx_(ctx) {}
+  ~CivetHttpServer() override { mg_stop(ctx_); }
 
   std::vector<std::string> BoundAddresses() const override {
     std::vector<std::string> out;
     mg_server_port ports[16];
-    int n = mg_get_server_ports(server_->getContext(), 16, ports);
+    int n = mg_get_server_ports(ctx_, 16, ports);
     for (int i = 0; i < n; ++i) {
       // CivetWeb does not expose the bound host; the port is what clients need.
       out.push_back(std::to_string(ports[i].port));
@@ -155,8 +248,8 @@ class CivetHttpServer : public HttpServer {
   }
 
  private:
-  std::unique_ptr<RootHandler> handler_;
-  std::unique_ptr<CivetServer> server_;
+  std::unique_ptr<Handler> handler_;  // outlives ctx_: mg_stop joins the workers first
+  mg_context* ctx_;
 };
 
 }  // namespace
@@ -214,40 +307,89 @@ bool AcceptsGzip(const char* header) {
   return false;
 }
 
+std::optional<Clock::time_point> ScrapeDeadline(const char* header, Clock::time_point start) {
+  if (!header || !*header) return std::nullopt;
+  char* end = nullptr;
+  const double timeout = std::strtod(header, &end);
+  while (end && (*end == ' ' || *end == '\t')) ++end;
+  if (!end || *end != '\0' || !std::isfinite(timeout) || timeout <= 0 || timeout > 86400) return std::nullopt;
+  const double margin = std::min(0.5, timeout / 4);
+  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout - margin));
+}
+
 std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
                                               std::string* error) {
+  const bool tls = opts.web.tls.Enabled();
   std::string ports;
   for (const auto& a : opts.listen_addresses) {
     std::string p;
     if (!ToCivetListeningPort(a, &p, error)) return nullptr;
-    ports += (ports.empty() ? "" : ",") + p;
+    ports += (ports.empty() ? "" : ",") + p + (tls ? "s" : "");
   }
-  std::vector<std::string> options = {
+  if (tls) {
+    if (!PrepareCivetWebTls(error)) return nullptr;
+    if (!CheckTlsConfig(opts.web.tls, error)) {
+      *error = "invalid tls_server_config: " + *error;
+      return nullptr;
+    }
+    mg_init_library(MG_FEATURES_TLS);
+  }
+  const int workers = (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers;
+  const std::string timeout_ms = std::to_string(opts.request_timeout.count());
+  const std::vector<std::string> options = {
       "listening_ports", ports,
-      "num_threads", "16",
-      "request_timeout_ms", "30000",
+      "num_threads", std::to_string(workers),
+      "request_timeout_ms", timeout_ms,
+      // An idle kept-alive connection holds a worker: no longer than a request may take.
+      "keep_alive_timeout_ms", timeout_ms,
       "enable_keep_alive", "yes",
-      "keep_alive_timeout_ms", "30000",
+      "max_request_size", std::to_string(kMaxRequestHeaderBytes),
+      "linger_timeout_ms", "1000",
   };
-  CivetCallbacks callbacks;
+  std::vector<const char*> argv;
+  for (const auto& o : options) argv.push_back(o.c_str());
+  argv.push_back(nullptr);
+
+  auto handler = std::make_unique<Handler>(opts, std::move(metrics), std::move(reload));
+  mg_callbacks callbacks{};
+  callbacks.begin_request = BeginRequest;
   callbacks.log_message = CaptureLog;
-  auto handler = std::make_unique<RootHandler>(opts, std::move(metrics), std::move(reload));
-  std::unique_ptr<CivetServer> server;
+  if (tls) callbacks.init_ssl = InitSsl;
+
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = handler.get();
+  init.configuration_options = argv.data();
+  char errtext[512] = {0};
+  mg_error_data err{};
+  err.text = errtext;
+  err.text_buffer_size = sizeof(errtext);
+
   {
     std::lock_guard<std::mutex> lock(g_start_mu);
     g_start_log.clear();
   }
-  try {
-    server = std::make_unique<CivetServer>(options, &callbacks);
-  } catch (const CivetException&) {
+  std::string tls_error;
+  // The handler's copy of the options, whose address stays valid for the
+  // handshake-time client_allowed_sans check.
+  t_tls_config = &handler->options().web.tls;
+  t_tls_error = &tls_error;
+  mg_context* ctx = mg_start2(&init, &err);
+  t_tls_config = nullptr;
+  t_tls_error = nullptr;
+  if (!ctx) {
     std::lock_guard<std::mutex> lock(g_start_mu);
     std::string addrs;
     for (const auto& a : opts.listen_addresses) addrs += (addrs.empty() ? "" : ", ") + a;
-    *error = "cannot listen on " + addrs + ": " + (g_start_log.empty() ? "unknown CivetWeb error" : g_start_log);
+    std::string why = !tls_error.empty() ? tls_error : (!g_start_log.empty() ? g_start_log : std::string(errtext));
+    if (why.empty()) why = "unknown CivetWeb error";
+    *error = "cannot listen on " + addrs + ": " + why;
     return nullptr;
   }
-  server->addHandler("/", handler.get());
-  return std::make_unique<CivetHttpServer>(std::move(server), std::move(handler));
+  log::Info(tls ? "TLS is enabled" : "TLS is disabled",
+            {{"http2", "false"}, {"basic_auth", opts.web.users.empty() ? "false" : "true"},
+             {"max_requests", std::to_string(opts.max_requests)}, {"workers", std::to_string(workers)}});
+  return std::make_unique<CivetHttpServer>(ctx, std::move(handler));
 }
 
 }  // namespace proctree

@@ -1,4 +1,5 @@
 // proctree_exporter: per-process and process-tree metrics for Prometheus.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -11,6 +12,8 @@
 #include "exporter/metric_catalog.h"
 #include "exporter/runtime_config.h"
 #include "exporter/scraper.h"
+#include "exporter/web_config.h"
+#include "exporter/web_tls.h"
 #include "probes/probe.h"
 
 using namespace proctree;
@@ -55,8 +58,17 @@ int main(int argc, char** argv) {
     log::Error("invalid configuration", {{"file", ConfigName(flags)}, {"err", error}});
     return 1;
   }
+  WebConfig web;
+  if (!flags.web_config_file.empty()) {
+    if (!LoadWebConfigFile(flags.web_config_file, &web, &error) ||
+        (web.tls.Enabled() && !CheckTlsConfig(web.tls, &error))) {
+      log::Error("invalid web configuration", {{"file", flags.web_config_file}, {"err", error}});
+      return 1;
+    }
+  }
   if (flags.config_check) {
     std::printf("%s: configuration is valid\n", ConfigName(flags));
+    if (!flags.web_config_file.empty()) std::printf("%s: web configuration is valid\n", flags.web_config_file.c_str());
     return 0;
   }
 
@@ -66,12 +78,16 @@ int main(int argc, char** argv) {
     return 1;
   }
   Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())});
-  auto scrape = [&] {
-    return scraper.Scrape(*config.Get(), ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()});
+  auto scrape = [&](const ScrapeRequest& r) {
+    const auto rc = config.Get();
+    ScrapeOptions opts;
+    opts.families = ScrapeFamilies(rc->enabled, r.filter, !flags.web_disable_exporter_metrics);
+    opts.deadline = r.deadline;
+    return scraper.Scrape(*rc, ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()}, opts);
   };
 
   if (flags.once) {
-    std::string payload = scrape();
+    std::string payload = scrape(ScrapeRequest{});
     std::fwrite(payload.data(), 1, payload.size(), stdout);
     return std::fflush(stdout) == 0 ? 0 : 1;
   }
@@ -99,6 +115,9 @@ int main(int argc, char** argv) {
   http.listen_addresses = flags.listen_addresses;
   http.telemetry_path = flags.telemetry_path;
   http.version = kVersion;
+  http.web = web;
+  http.max_requests = flags.web_max_requests;
+  http.request_timeout = std::chrono::milliseconds(static_cast<long long>(flags.web_request_timeout_seconds * 1000));
   auto server = HttpServer::Start(http, scrape, reload, &error);
   if (!server) {
     log::Error("cannot start HTTP server", {{"err", error}});

@@ -54,6 +54,7 @@ enum class Fam : int {
   kScrapeDuration,
   kScrapeProcesses,
   kScrapeTruncated,
+  kScrapeDeadlineExceeded,
   kConfigReloadSuccessful,
   kConfigReloadTimestamp,
   kBuildInfo,

@@ -71,16 +71,21 @@ std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, c
 
 }  // namespace
 
-std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload) {
-  const EnabledFamilies& enabled = rc.enabled;
+std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
+  const EnabledFamilies& enabled = opts.families ? *opts.families : rc.enabled;
   const ProcessSelection& selection = *rc.selection;
   const auto t0 = Clock::now();
   ScanErrors scan_errors(DebugLogger());
   ScanRequest req;
   req.groups = enabled.RequiredGroups();
   if (!req.groups.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups();
+  // The carries see every scan that aggregates: one narrowed by collect[]
+  // still reads what the config's aggregate families need.
+  if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.RequiredGroups();
+  req.deadline = opts.deadline;
   ScanResult scan;
   if (!req.groups.empty()) scan = probe_.Scan(req, scan_errors);
+  bool cut_short = scan.deadline_exceeded;
 
   std::optional<ProcessSample> self;
   if (WantsSelf(enabled)) {
@@ -146,7 +151,8 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload)
                                 secs(mp.budget_seconds), mp.max_rss_bytes};
       SmapsCache::Skips skips;
       ScanErrors smaps_errors(DebugLogger());
-      details_store = smaps_.Get(probe_, reqs, policy, smaps_errors, &skips);
+      details_store = smaps_.Get(probe_, reqs, policy, smaps_errors, &skips, opts.deadline);
+      cut_short = cut_short || (opts.deadline && Clock::now() >= *opts.deadline);
       errors_.Merge(smaps_errors);
       std::lock_guard<std::mutex> lock(skips_mu_);
       skips_.interval += skips.interval;
@@ -165,7 +171,8 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload)
   WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w, details);
   WriteMemoryMapFamilies(rows, prefixes, details, rc.config.limits.memory_maps_per_process, enabled, w);
 
-  if (AnyTreeFamily(enabled)) {
+  if (cut_short) deadline_exceeded_.fetch_add(1);
+  if (AnyTreeFamily(enabled) && !scan.deadline_exceeded) {
     TreeAggregator::Result agg;
     if (AnyAggregateFamily(enabled)) {
       std::vector<std::string> group_of(ps.size());
@@ -210,6 +217,10 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload)
   if (enabled.has(Fam::kScrapeTruncated)) {
     w.Begin(Fam::kScrapeTruncated);
     w.Sample("", static_cast<double>(truncated));
+  }
+  if (enabled.has(Fam::kScrapeDeadlineExceeded)) {
+    w.Begin(Fam::kScrapeDeadlineExceeded);
+    w.Sample("", static_cast<double>(deadline_exceeded_.load()));
   }
   if (enabled.has(Fam::kConfigReloadSuccessful)) {
     w.Begin(Fam::kConfigReloadSuccessful);

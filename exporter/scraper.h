@@ -2,7 +2,11 @@
 // One scrape: probe every process, select and group them, turn samples into
 // families, serialize. Nothing is collected between requests. Safe for
 // concurrent scrapes.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "exporter/runtime_config.h"
@@ -25,12 +29,25 @@ struct ReloadStatus {
   double timestamp = 0;
 };
 
+// What one request asks of a scrape beyond the config.
+struct ScrapeOptions {
+  // The families to serve instead of the config's (collect[]/exclude[],
+  // --web.disable-exporter-metrics); already narrowed to the config's.
+  std::optional<EnabledFamilies> families;
+  // From X-Prometheus-Scrape-Timeout-Seconds: past it, no new process or
+  // memory-details read starts. A scrape cut short serves what it read,
+  // without the tree families (a partial tree would misstate depths and move
+  // the subtree and group carries), and counts in
+  // proctree_scrape_deadline_exceeded_total.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
 class Scraper {
  public:
   Scraper(const Probe& probe, BuildInfo build) : probe_(probe), build_(std::move(build)) {}
 
   // The payload in the text exposition format 0.0.4.
-  std::string Scrape(const RuntimeConfig& rc, const ReloadStatus& reload = {});
+  std::string Scrape(const RuntimeConfig& rc, const ReloadStatus& reload = {}, const ScrapeOptions& opts = {});
 
   const ErrorTotals& error_totals() const { return errors_; }
 
@@ -43,6 +60,7 @@ class Scraper {
   SmapsCache smaps_;           // memory details, kept between scrapes
   std::mutex skips_mu_;
   SmapsCache::Skips skips_;    // cumulative
+  std::atomic<std::uint64_t> deadline_exceeded_{0};
 };
 
 }  // namespace proctree

@@ -224,7 +224,7 @@ void ParseUsers(const YAML::Node& n, WebConfig* c) {
     if (c->users.count(user)) Fail(kv.first, "basic_auth_users: user \"" + user + "\" appears twice");
     const std::string hash = kv.second.IsScalar() ? kv.second.Scalar() : "";
     if (!IsBcryptHash(hash))
-      Fail(kv.second, "basic_auth_users: the password of user \"" + user +
+      Fail(kv.second.IsNull() ? kv.first : kv.second, "basic_auth_users: the password of user \"" + user +
                           "\" is not a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31, 60 characters)");
     c->users[user] = hash;
   }

@@ -44,6 +44,7 @@ std::string_view FeatureName(Feature f);
 
 struct ScanResult {
   std::vector<ProcessSample> processes;
+  bool deadline_exceeded = false;  // ScanRequest::deadline cut the scan short
 };
 
 class Probe {

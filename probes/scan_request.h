@@ -2,7 +2,9 @@
 // Which groups of fields a scan reads. Each group maps to one source on an OS
 // (on Linux one /proc/[pid] file), so a family switched off in the allowlist
 // means its file is never opened.
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace proctree {
@@ -47,7 +49,11 @@ class FieldGroups {
 };
 
 struct ScanRequest {
+  ScanRequest() {}  // not an aggregate, so `ScanRequest req = {}` needs no field list
   FieldGroups groups = FieldGroups::All();
+  // When set, the scan starts no new process once this has passed and
+  // returns what it read (ScanResult::deadline_exceeded).
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 }  // namespace proctree

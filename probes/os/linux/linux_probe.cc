@@ -361,6 +361,10 @@ ScanResult LinuxProbe::Scan(const ScanRequest& req, ScanErrors& errors) const {
 
   result.processes.reserve(pids.size());
   for (const auto& [pid, name] : pids) {
+    if (req.deadline && std::chrono::steady_clock::now() >= *req.deadline) {
+      result.deadline_exceeded = true;
+      break;
+    }
     int pid_fd = ::openat(root_fd_, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (pid_fd < 0) {
       errors.Syscall(pid, "openat", "proc", name, errno);
