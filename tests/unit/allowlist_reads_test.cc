@@ -1,0 +1,438 @@
+// "A disabled family's file is never opened": a scrape over a copy of the
+// fixture proc tree whose io (or cmdline) files are directories, so reading
+// one fails with EISDIR and shows up in proctree_probe_errors_total. With the
+// families that need the file denied, no such error may appear; with them on,
+// it must (so the test can fail).
+//
+// Also ConfigHolder reloads: a bad file keeps the last good config, and
+// concurrent scrapes during reloads never see a torn config.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "config/process_selection.h"
+#include "exporter/metric_catalog.h"
+#include "exporter/runtime_config.h"
+#include "exporter/scraper.h"
+#include "probes/os/linux/linux_probe.h"
+#include "probes/probe_errors.h"
+
+#ifndef PROCTREE_FIXTURES
+#error "PROCTREE_FIXTURES must name tests/fixtures (see tests/unit/CMakeLists.txt)"
+#endif
+
+namespace proctree {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "proctree-allowlist-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+bool IsPidDir(const fs::directory_entry& e) {
+  const std::string n = e.path().filename().string();
+  return e.is_directory() && !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::string ReadAll(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// tests/fixtures/proc copied to a temp dir (symlinks kept), with the empty fd/
+// directories git cannot store (see tests/fixtures/README.md).
+class FixtureProc {
+ public:
+  FixtureProc() {
+    root_ = dir_.path() / "proc";
+    fs::copy(fs::path(PROCTREE_FIXTURES) / "proc", root_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+    for (const auto& e : fs::directory_iterator(root_))
+      if (IsPidDir(e) && !fs::exists(e.path() / "fd")) fs::create_directory(e.path() / "fd");
+  }
+
+  // Replaces <pid>/<name> with an empty directory in every pid directory that
+  // has the file; returns how many were replaced.
+  int ReplaceWithDirectory(const std::string& name) {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(root_)) {
+      if (!IsPidDir(e)) continue;
+      const fs::path f = e.path() / name;
+      if (!fs::is_regular_file(fs::symlink_status(f))) continue;
+      fs::remove(f);
+      fs::create_directory(f);
+      ++n;
+    }
+    return n;
+  }
+
+  // Pid directories whose stat says the process is not a zombie (zombies read stat only).
+  int LiveProcesses() const {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(root_)) {
+      if (!IsPidDir(e)) continue;
+      const std::string stat = ReadAll(e.path() / "stat");
+      const auto close = stat.rfind(')');
+      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z') ++n;
+    }
+    return n;
+  }
+
+  std::unique_ptr<LinuxProbe> Probe() const {
+    std::string error;
+    auto probe = LinuxProbe::Open(root_.string(), &error);
+    EXPECT_NE(probe, nullptr) << error;
+    return probe;
+  }
+
+ private:
+  TempDir dir_;
+  fs::path root_;
+};
+
+// As LoadRuntimeConfig does it, from a string.
+std::shared_ptr<const RuntimeConfig> RuntimeFrom(const std::string& yaml) {
+  auto rc = std::make_shared<RuntimeConfig>();
+  std::string error;
+  EXPECT_TRUE(ParseConfig(yaml, "test.yml", ConfigSchemaContext{CatalogNames()}, &rc->config, &error)) << error;
+  rc->enabled = EnabledFamilies::FromPolicy(rc->config.metrics);
+  rc->selection = ProcessSelection::Compile(rc->config);
+  return rc;
+}
+
+std::string ScrapeOnce(const Probe& probe, const RuntimeConfig& rc) {
+  Scraper scraper(probe, BuildInfo{"test", "test", "linux"});
+  return scraper.Scrape(rc);
+}
+
+// The sample lines of `name` whose label set contains every `needle` (e.g. source="io").
+std::vector<std::string> Series(const std::string& payload, const std::string& name,
+                                const std::vector<std::string>& needles = {}) {
+  std::vector<std::string> out;
+  std::istringstream in(payload);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(name, 0) != 0) continue;
+    const char next = line.size() > name.size() ? line[name.size()] : '\0';
+    if (next != '{' && next != ' ') continue;  // another metric with this prefix
+    bool all = true;
+    for (const auto& n : needles) all = all && line.find(n) != std::string::npos;
+    if (all) out.push_back(line);
+  }
+  return out;
+}
+
+double ValueOf(const std::string& line) { return std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr); }
+
+// How the errno label spells EISDIR (the name, or "E21" where the table has none).
+const std::string kEisdir = "errno=\"" + std::string(ErrnoName(EISDIR)) + "\"";
+
+const char* const kDenyIo = R"(
+metrics:
+  deny:
+    - proctree_process_io_*
+    - proctree_subtree_io_bytes_total
+    - proctree_group_io_bytes_total
+)";
+
+// ---------------------------------------------------------------------------
+// io
+
+TEST(AllowlistReads, DeniedIoFamiliesNeverOpenIo) {
+  FixtureProc proc;
+  ASSERT_GT(proc.ReplaceWithDirectory("io"), 0);
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+
+  const auto rc = RuntimeFrom(kDenyIo);
+  // The policy leaves no family that needs io.
+  for (const auto& d : Catalog()) {
+    if (d.needs.has(FieldGroup::kIo)) {
+      EXPECT_FALSE(rc->enabled.has(d.id)) << d.name;
+    }
+  }
+
+  const std::string payload = ScrapeOnce(*probe, *rc);
+  EXPECT_TRUE(Series(payload, "proctree_probe_errors_total", {"source=\"io\""}).empty()) << payload;
+  // The scrape itself did happen, with every process and other families intact.
+  ASSERT_EQ(Series(payload, "proctree_scrape_processes").size(), 1u) << payload;
+  EXPECT_EQ(ValueOf(Series(payload, "proctree_scrape_processes")[0]), 16);
+  EXPECT_FALSE(Series(payload, "proctree_process_nice").empty());
+  EXPECT_FALSE(Series(payload, "proctree_subtree_cpu_seconds_total").empty());
+  EXPECT_TRUE(Series(payload, "proctree_process_io_bytes_total").empty());
+  EXPECT_TRUE(Series(payload, "proctree_subtree_io_bytes_total").empty());
+}
+
+TEST(AllowlistReads, DefaultConfigReadsIo) {
+  FixtureProc proc;
+  ASSERT_GT(proc.ReplaceWithDirectory("io"), 0);
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+
+  const auto rc = RuntimeFrom(std::string(EmbeddedDefaultConfig()));
+  const std::string payload = ScrapeOnce(*probe, *rc);
+  const auto errors = Series(payload, "proctree_probe_errors_total", {"source=\"io\""});
+  ASSERT_EQ(errors.size(), 1u) << payload;
+  EXPECT_NE(errors[0].find("syscall=\"read\""), std::string::npos) << errors[0];
+  EXPECT_NE(errors[0].find(kEisdir), std::string::npos) << errors[0];
+  // One failed read per live process (a zombie's io is not read).
+  EXPECT_EQ(ValueOf(errors[0]), proc.LiveProcesses()) << errors[0];
+}
+
+TEST(AllowlistReads, AnyOneIoFamilyReadsIo) {
+  // Denying all but one io family still reads io: the remaining one needs it.
+  for (const char* keep : {"proctree_process_io_bytes_total", "proctree_process_io_syscalls_total",
+                           "proctree_subtree_io_bytes_total", "proctree_group_io_bytes_total"}) {
+    SCOPED_TRACE(keep);
+    FixtureProc proc;
+    ASSERT_GT(proc.ReplaceWithDirectory("io"), 0);
+    auto probe = proc.Probe();
+    ASSERT_NE(probe, nullptr);
+    std::string yaml = "metrics:\n  deny:\n";
+    for (const char* f : {"proctree_process_io_bytes_total", "proctree_process_io_chars_total",
+                          "proctree_process_io_syscalls_total", "proctree_subtree_io_bytes_total",
+                          "proctree_group_io_bytes_total"})
+      if (std::string(f) != keep) yaml += std::string("    - ") + f + "\n";
+    const std::string payload = ScrapeOnce(*probe, *RuntimeFrom(yaml));
+    EXPECT_EQ(Series(payload, "proctree_probe_errors_total", {"source=\"io\""}).size(), 1u) << payload;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// cmdline
+
+TEST(AllowlistReads, CmdlineReadOnlyWhenALabelOrSelectorNeedsIt) {
+  FixtureProc proc;
+  ASSERT_GT(proc.ReplaceWithDirectory("cmdline"), 0);
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::vector<std::string> cmdline_errors = {"source=\"cmdline\""};
+
+  // Default: every family on, labels.cmdline off, no cmdline selector.
+  {
+    const std::string payload = ScrapeOnce(*probe, *RuntimeFrom(std::string(EmbeddedDefaultConfig())));
+    EXPECT_TRUE(Series(payload, "proctree_probe_errors_total", cmdline_errors).empty()) << payload;
+    EXPECT_FALSE(Series(payload, "proctree_process_info").empty());
+  }
+  // Selectors that need other files only.
+  {
+    const std::string payload = ScrapeOnce(
+        *probe, *RuntimeFrom("processes:\n  - match: {comm: [zombie]}\n    group: '{user}-{exe_base}'\n"
+                             "labels: {exe: true, cgroup: true, container_id: true, cmdline: false}\n"));
+    EXPECT_TRUE(Series(payload, "proctree_probe_errors_total", cmdline_errors).empty()) << payload;
+  }
+  // labels.cmdline on: read, and the failure counted.
+  {
+    const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("labels: {cmdline: true}\n"));
+    const auto errors = Series(payload, "proctree_probe_errors_total", cmdline_errors);
+    ASSERT_EQ(errors.size(), 1u) << payload;
+    EXPECT_NE(errors[0].find(kEisdir), std::string::npos) << errors[0];
+    EXPECT_EQ(ValueOf(errors[0]), proc.LiveProcesses()) << errors[0];
+  }
+  // A cmdline selector, label off: read too.
+  {
+    const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("processes:\n  - match: {cmdline: ['x']}\n"));
+    EXPECT_EQ(Series(payload, "proctree_probe_errors_total", cmdline_errors).size(), 1u) << payload;
+  }
+  // A cmdline condition in tree.roots: read too.
+  {
+    const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("tree:\n  roots: [{cmdline: ['x']}]\n"));
+    EXPECT_EQ(Series(payload, "proctree_probe_errors_total", cmdline_errors).size(), 1u) << payload;
+  }
+}
+
+TEST(AllowlistReads, NoProcessFamilyNoScanAtAll) {
+  // Only exporter-level families: no pid directory is read, so nothing fails.
+  FixtureProc proc;
+  ASSERT_GT(proc.ReplaceWithDirectory("io"), 0);
+  ASSERT_GT(proc.ReplaceWithDirectory("cmdline"), 0);
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::string payload = ScrapeOnce(
+      *probe, *RuntimeFrom("metrics:\n  allow: [proctree_probe_errors_total, proctree_scrape_processes]\n"
+                           "labels: {cmdline: true}\n"));
+  EXPECT_TRUE(Series(payload, "proctree_probe_errors_total", {"source=\""}).empty()) << payload;
+  ASSERT_EQ(Series(payload, "proctree_scrape_processes").size(), 1u) << payload;
+  EXPECT_EQ(ValueOf(Series(payload, "proctree_scrape_processes")[0]), 0);
+}
+
+// ---------------------------------------------------------------------------
+// ConfigHolder reloads
+
+void WriteFile(const fs::path& p, const std::string& content) {
+  // Whole-file replacement, as an editor or a ConfigMap update does it.
+  const fs::path tmp = p.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+  }
+  fs::rename(tmp, p);
+}
+
+const char* const kDenyNice = "metrics:\n  deny: [proctree_process_nice]\n";
+const char* const kAllowAll = "metrics:\n  deny: []\n";
+const char* const kBad = "metrics:\n  deny: [proctree_process_nicety]\n";
+
+TEST(ConfigReload, BadFileKeepsTheLastGoodConfig) {
+  TempDir dir;
+  const fs::path path = dir.path() / "config.yml";
+  WriteFile(path, kDenyNice);
+  ConfigHolder holder(path.string());
+  std::string error;
+  ASSERT_TRUE(holder.Load(&error)) << error;
+  const auto first = holder.Get();
+  ASSERT_NE(first, nullptr);
+  EXPECT_FALSE(first->enabled.has(Fam::kProcessNice));
+  EXPECT_TRUE(holder.last_reload_successful());
+  const double t1 = holder.last_success_timestamp();
+  EXPECT_GT(t1, 1.6e9);
+
+  WriteFile(path, kBad);
+  error.clear();
+  EXPECT_FALSE(holder.Reload(&error));
+  EXPECT_EQ(error, path.string() + ":2:10: \"proctree_process_nicety\" in metrics.deny matches no metric family");
+  EXPECT_EQ(holder.Get(), first);  // the same object, still in force
+  EXPECT_FALSE(holder.last_reload_successful());
+  EXPECT_EQ(holder.last_success_timestamp(), t1);
+
+  // Still bad: still the old one.
+  EXPECT_FALSE(holder.Reload(&error));
+  EXPECT_EQ(holder.Get(), first);
+
+  WriteFile(path, kAllowAll);
+  error.clear();
+  EXPECT_TRUE(holder.Reload(&error)) << error;
+  const auto second = holder.Get();
+  ASSERT_NE(second, nullptr);
+  EXPECT_NE(second, first);
+  EXPECT_TRUE(second->enabled.has(Fam::kProcessNice));
+  EXPECT_TRUE(holder.last_reload_successful());
+  EXPECT_GT(holder.last_success_timestamp(), t1);
+  // The old config is still valid for whoever holds it.
+  EXPECT_FALSE(first->enabled.has(Fam::kProcessNice));
+}
+
+TEST(ConfigReload, MissingFileAtLoadFails) {
+  TempDir dir;
+  const std::string path = (dir.path() / "nope.yml").string();
+  ConfigHolder holder(path);
+  std::string error;
+  EXPECT_FALSE(holder.Load(&error));
+  EXPECT_EQ(error, path + ": cannot open config file");
+  EXPECT_EQ(holder.Get(), nullptr);
+  EXPECT_FALSE(holder.last_reload_successful());
+  // A deleted file at reload keeps the loaded config.
+  WriteFile(path, kDenyNice);
+  ASSERT_TRUE(holder.Load(&error)) << error;
+  const auto loaded = holder.Get();
+  fs::remove(path);
+  EXPECT_FALSE(holder.Reload(&error));
+  EXPECT_EQ(holder.Get(), loaded);
+}
+
+TEST(ConfigReload, EmptyPathIsTheEmbeddedDefault) {
+  ConfigHolder holder("");
+  std::string error;
+  ASSERT_TRUE(holder.Load(&error)) << error;
+  ASSERT_NE(holder.Get(), nullptr);
+  EXPECT_TRUE(holder.Get()->enabled.has(Fam::kProcessNice));
+}
+
+TEST(ConfigReload, ConcurrentScrapesDuringReloads) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  TempDir dir;
+  const fs::path path = dir.path() / "config.yml";
+  WriteFile(path, kDenyNice);
+  ConfigHolder holder(path.string());
+  std::string error;
+  ASSERT_TRUE(holder.Load(&error)) << error;
+
+  Scraper scraper(*probe, BuildInfo{"test", "test", "linux"});
+  std::atomic<bool> done{false};
+  std::atomic<int> scrapes{0}, empty{0}, malformed{0}, null_config{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      int mine = 0;
+      // At least a few scrapes each, however fast the reloads finish.
+      while (!done.load() || mine < 3) {
+        const auto rc = holder.Get();
+        if (!rc) {
+          null_config.fetch_add(1);
+          continue;
+        }
+        const std::string payload =
+            scraper.Scrape(*rc, ReloadStatus{holder.last_reload_successful(), holder.last_success_timestamp()});
+        ++mine;
+        scrapes.fetch_add(1);
+        if (payload.empty()) {
+          empty.fetch_add(1);
+          continue;
+        }
+        // Whole: ends in a newline, has the per-process and exporter families.
+        if (payload.back() != '\n' || payload.find("\nproctree_process_info{") == std::string::npos ||
+            payload.find("\nproctree_config_last_reload_successful ") == std::string::npos)
+          malformed.fetch_add(1);
+      }
+    });
+  }
+
+  int wrong_result = 0;
+  std::string last_error;
+  for (int i = 0; i < 200; ++i) {
+    const bool good = i % 2 == 0;
+    WriteFile(path, good ? (i % 4 == 0 ? kAllowAll : kDenyNice) : kBad);
+    std::string err;
+    if (holder.Reload(&err) != good) {
+      ++wrong_result;
+      last_error = err;
+    }
+    if (holder.last_reload_successful() != good) ++wrong_result;
+  }
+  done = true;
+  for (auto& t : threads) t.join();
+
+  EXPECT_EQ(wrong_result, 0) << last_error;
+  EXPECT_GE(scrapes.load(), 12);
+  EXPECT_EQ(empty.load(), 0);
+  EXPECT_EQ(malformed.load(), 0);
+  EXPECT_EQ(null_config.load(), 0);
+  // The last reload (i = 199) was bad: the config of i = 198 (deny nice) serves.
+  EXPECT_FALSE(holder.last_reload_successful());
+  EXPECT_FALSE(holder.Get()->enabled.has(Fam::kProcessNice));
+}
+
+}  // namespace
+}  // namespace proctree
