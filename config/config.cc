@@ -123,6 +123,14 @@ MatchSpec ParseMatch(const YAML::Node& n, const std::string& where, std::vector<
   return m;
 }
 
+// A section that is present but empty (every line commented out) means
+// its defaults, like an absent one.
+YAML::Node Section(const YAML::Node& parent, const char* key) {
+  YAML::Node n = parent[key];
+  if (n && n.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
+  return n;
+}
+
 class Parser {
  public:
   explicit Parser(const ConfigSchemaContext& ctx) : ctx_(ctx) {}
@@ -131,17 +139,17 @@ class Parser {
     if (!root || root.IsNull()) return;  // an empty file means all defaults
     OnlyKeys(root, "the top level",
              {"metrics", "processes", "groups", "unmatched", "tree", "labels", "limits", "memory"});
-    if (const YAML::Node m = root["metrics"]) {
+    if (const YAML::Node m = Section(root, "metrics")) {
       OnlyKeys(m, "metrics", {"allow", "deny"});
       if (m["allow"]) out->metrics.allow = FamilyPatterns(m["allow"], "metrics.allow");
       if (m["deny"]) out->metrics.deny = FamilyPatterns(m["deny"], "metrics.deny");
     }
-    if (const YAML::Node p = root["processes"]) {
+    if (const YAML::Node p = Section(root, "processes")) {
       if (!p.IsSequence()) Fail(p, "processes must be a list of selectors");
       for (std::size_t i = 0; i < p.size(); ++i) out->processes.push_back(Selector(p[i], i));
     }
-    if (const YAML::Node g = root["groups"]) out->groups = StringList(g, "groups");
-    if (const YAML::Node u = root["unmatched"]) {
+    if (const YAML::Node g = Section(root, "groups")) out->groups = StringList(g, "groups");
+    if (const YAML::Node u = Section(root, "unmatched")) {
       OnlyKeys(u, "unmatched", {"per_process", "group", "memory"});
       if (u["memory"]) out->unmatched.memory = ParseMemoryReads(u["memory"], "unmatched.memory");
       if (u["per_process"]) out->unmatched.per_process = Bool(u["per_process"], "unmatched.per_process");
@@ -152,7 +160,7 @@ class Parser {
         else Fail(u["group"], "unmatched.group must be auto or none");
       }
     }
-    if (const YAML::Node t = root["tree"]) {
+    if (const YAML::Node t = Section(root, "tree")) {
       OnlyKeys(t, "tree", {"roots"});
       if (const YAML::Node r = t["roots"]) {
         if (!r.IsSequence()) Fail(r, "tree.roots must be a list of match conditions");
@@ -160,7 +168,7 @@ class Parser {
           out->tree_roots.push_back(ParseMatch(r[i], "tree.roots[" + std::to_string(i) + "]", nullptr));
       }
     }
-    if (const YAML::Node l = root["labels"]) {
+    if (const YAML::Node l = Section(root, "labels")) {
       OnlyKeys(l, "labels", {"exe", "cgroup", "container_id", "cmdline", "cmdline_max_length"});
       if (l["exe"]) out->labels.exe = Bool(l["exe"], "labels.exe");
       if (l["cgroup"]) out->labels.cgroup = Bool(l["cgroup"], "labels.cgroup");
@@ -172,7 +180,7 @@ class Parser {
           Fail(l["cmdline_max_length"], "labels.cmdline_max_length must be at least 16");
       }
     }
-    if (const YAML::Node m = root["memory"]) {
+    if (const YAML::Node m = Section(root, "memory")) {
       OnlyKeys(m, "memory", {"rollup_interval_seconds", "maps_interval_seconds", "budget_seconds", "max_rss_bytes"});
       MemoryPolicy& p = out->memory;
       if (m["rollup_interval_seconds"])
@@ -182,7 +190,7 @@ class Parser {
       if (m["budget_seconds"]) p.budget_seconds = Seconds(m["budget_seconds"], "memory.budget_seconds");
       if (m["max_rss_bytes"]) p.max_rss_bytes = Bytes(m["max_rss_bytes"], "memory.max_rss_bytes");
     }
-    if (const YAML::Node l = root["limits"]) {
+    if (const YAML::Node l = Section(root, "limits")) {
       OnlyKeys(l, "limits", {"max_processes", "memory_maps_per_process"});
       if (l["max_processes"]) out->limits.max_processes = Count(l["max_processes"], "limits.max_processes");
       if (l["memory_maps_per_process"])

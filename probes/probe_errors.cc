@@ -27,6 +27,7 @@ std::string_view ErrnoName(int err) {
     case EIO: return "EIO";
     case EINVAL: return "EINVAL";
     case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
     case EMFILE: return "EMFILE";
     case ENFILE: return "ENFILE";
     case ENOMEM: return "ENOMEM";

@@ -461,3 +461,15 @@ TEST(ConfigSchema, DenyByExactNameWinsOverAllowStar) {
 
 }  // namespace
 }  // namespace proctree
+
+// A section whose lines are all commented out means its defaults.
+TEST(ConfigSchemaEmptySection, MeansDefaults) {
+  proctree::ConfigSchemaContext ctx{proctree::CatalogNames()};
+  proctree::Config c;
+  std::string err;
+  ASSERT_TRUE(proctree::ParseConfig("labels:\n#  exe: true\nlimits:\nmetrics:\n", "t.yml", ctx, &c, &err)) << err;
+  EXPECT_FALSE(c.labels.exe);
+  EXPECT_EQ(c.limits.max_processes, 0u);
+  ASSERT_EQ(c.metrics.allow.size(), 1u);
+  EXPECT_EQ(c.metrics.allow[0], "*");
+}
