@@ -14,27 +14,39 @@ class PrometheusScrapeTest(harness.IntegrationTest):
         workload = self.start_workload(tmp, "--write-mib", "1")
         prom = self.start_prometheus(tmp, {JOB: exporter.address})
 
-        # At least two successful scrapes: up == 1 and two samples of up in the last minute.
-        def scraped_twice():
-            up = prom.query(f'up{{job="{JOB}"}}')
-            count = prom.query(f'count_over_time(up{{job="{JOB}"}}[1m])')
-            return up and up[0][1] == 1 and count and count[0][1] >= 2
+        # With scrape_interval 1s Prometheus sends X-Prometheus-Scrape-Timeout-Seconds: 1,
+        # and the exporter serves what it has read by 0.75 s; on a loaded machine a scrape
+        # may stop before the workload's pid. So wait, with a deadline, for a moment when
+        # everything holds at once: at least two scrapes, the last one up and error-free,
+        # and the workload's rss in it.
+        rss_query = f'proctree_process_memory_bytes{{job="{JOB}",pid="{workload.pid}",memtype="rss"}}'
+        state = {}
 
-        harness.poll(scraped_twice, 30, f'two scrapes with up{{job="{JOB}"}} == 1', interval=0.2)
+        def all_good():
+            state.clear()
+            state["up"] = prom.query(f'up{{job="{JOB}"}}')
+            state["scrapes"] = prom.query(f'count_over_time(up{{job="{JOB}"}}[1m])')
+            state["targets"] = [t for t in prom.api("targets")["activeTargets"] if t["labels"].get("job") == JOB]
+            state["rss"] = prom.query(rss_query)
+            return (len(state["up"]) == 1 and state["up"][0][1] == 1
+                    and state["scrapes"] and state["scrapes"][0][1] >= 2
+                    and len(state["targets"]) == 1 and state["targets"][0]["health"] == "up"
+                    and state["targets"][0]["lastError"] == ""
+                    and len(state["rss"]) == 1)
 
-        up = prom.query(f'up{{job="{JOB}"}}')
-        self.assertEqual(len(up), 1, up)
+        try:
+            harness.poll(all_good, 40, "two scrapes, target up without error, the workload's rss", interval=0.2)
+        except AssertionError as e:
+            raise AssertionError(f"{e}\nlast state: {state}\nPrometheus log:\n{prom.log()}") from None
+
+        up = state["up"]
         self.assertEqual(up[0][0]["instance"], exporter.address)
+        target = state["targets"][0]
+        self.assertEqual(target["health"], "up", target)
+        self.assertEqual(target["lastError"], "", target)
+        self.assertEqual(target["scrapeUrl"], f"http://{exporter.address}/metrics")
 
-        targets = prom.api("targets")["activeTargets"]
-        ours = [t for t in targets if t["labels"].get("job") == JOB]
-        self.assertEqual(len(ours), 1, targets)
-        self.assertEqual(ours[0]["health"], "up", ours[0])
-        self.assertEqual(ours[0]["lastError"], "", ours[0])
-        self.assertEqual(ours[0]["scrapeUrl"], f"http://{exporter.address}/metrics")
-
-        rss = prom.query(f'proctree_process_memory_bytes{{job="{JOB}",pid="{workload.pid}",memtype="rss"}}')
-        self.assertEqual(len(rss), 1, rss)
+        rss = state["rss"]
         labels, value = rss[0]
         self.assertEqual(labels["comm"], "workload")
         self.assertGreaterEqual(value, 64 * MIB)
