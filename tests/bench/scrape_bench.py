@@ -20,6 +20,10 @@ What it does, in one run:
      round's plain scrapes; parses its cpu_ms_per_pass (getrusage).
   4. Prints a table and whether the bar (exporter plain CPU <= 1.5x floor, same files) is met, and
      appends a dated section to docs/benchmarks.md (unless --no-write).
+  With --memory-all, afterwards (same children): a second exporter with uss/pss on for every process
+  (unmatched.memory.rollup: true; rollup_interval_seconds 0, so every scrape re-reads every
+  smaps_rollup; budget_seconds 60; max_rss_bytes 0) is scraped plain in --rounds rounds interleaved with
+  the floor over the exporter's files plus smaps_rollup, and that ratio is reported against the same bar.
 
 Exit status is 0 whether or not the bar is met; non-zero only when the benchmark could not run.
 Python 3 standard library only. Run as root or with a high enough RLIMIT_NPROC for the children.
@@ -47,6 +51,19 @@ DEFAULT_FLOOR_SRC = os.path.normpath(os.path.join(REPO, "..", "shared", "bench",
 DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks.md")
 EXPORTER_FILES = "stat,status,statm,io,fd,limits"  # what the default config reads per process
 SMALL_FILES = "stat,status,io,fd"
+MEMORY_FILES = EXPORTER_FILES + ",smaps_rollup"  # --memory-all: uss/pss for every process
+MEMORY_ALL_CONFIG = """# scrape_bench --memory-all: the embedded default plus uss/pss (smaps_rollup) for every
+# process, re-read on every scrape (no interval cache), no budget cut, no rss cap.
+unmatched:
+  per_process: true
+  group: auto
+  memory:
+    rollup: true
+memory:
+  rollup_interval_seconds: 0
+  budget_seconds: 60
+  max_rss_bytes: 0
+"""
 BAR = 1.5
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -378,11 +395,30 @@ def fmt_table(r):
                      f'{r["rounds"][0]} / {r["rounds"][1]} / {fa["rounds"]}'))
     if r.get("phases"):
         rows.append(("exporter-reported phases, last plain scrape (ms)", r["phases"]))
+    mem = r.get("memory")
+    if mem:
+        mm, fm = mem["plain"], mem["floor"]
+        ratio_mem = mm["cpu_ms"] / fm["cpu_ms"] if fm["cpu_ms"] else float("inf")
+        rows += [
+            ("--memory-all: exporter CPU ms/scrape, plain (uss/pss for every process)",
+             f'{mm["cpu_ms"]:.2f} (±{mm["resolution_ms"]:.2f}; {mm["cpu_ticks"]} ticks over {mm["scrapes"]} '
+             f'scrapes{sched(mm)})'),
+            (f"--memory-all: floor CPU ms/pass, {MEMORY_FILES}",
+             f'{fm["cpu_ms"]:.2f} ({fm["passes"]} passes; wall {fm["wall_ms"]:.2f})'),
+            ("--memory-all: ratio exporter/floor (same files), plain", f"{ratio_mem:.2f}x"),
+            ("--memory-all: latency median / p90 ms, plain", f'{mm["lat_median_ms"]:.1f} / {mm["lat_p90_ms"]:.1f}'),
+            ("--memory-all: per round, ms: exporter / floor", f'{mem["rounds"]} / {fm["rounds"]}'),
+            ("--memory-all: processes with uss, last scrape; smaps skips (interval, budget, rss)",
+             f'{mem["with_uss"]}; {mem["skips"]}'),
+        ]
     lines = ["| measure | value |", "|---|---|"]
     lines += [f"| {a} | {b} |" for a, b in rows]
     met = ratio_pl <= BAR
     verdict = (f"Bar ({BAR}x floor, same files, plain scrape): {'MET' if met else 'NOT MET'} "
                f"({ratio_pl:.2f}x; gzip {ratio_gz:.2f}x)")
+    if mem:
+        verdict += (f"\n\nBar with uss/pss for every process (--memory-all; floor with {MEMORY_FILES}): "
+                    f"{'MET' if ratio_mem <= BAR else 'NOT MET'} ({ratio_mem:.2f}x)")
     return "\n".join(lines), verdict
 
 
@@ -405,6 +441,47 @@ def append_doc(path, table, verdict, info):
 # ---------------------------------------------------------------------------------------------------
 
 
+def run_memory_all(binary, args, floor_bin, per_round, min_cpu, merge_floor):
+    """--memory-all: an exporter reading smaps_rollup for every process vs the floor with smaps_rollup."""
+    cfg = tempfile.NamedTemporaryFile("w", prefix="scrape_bench_memory_", suffix=".yml", delete=False)
+    exp = None
+    try:
+        cfg.write(MEMORY_ALL_CONFIG)
+        cfg.close()
+        exp = Exporter(binary, args.exporter_arg + [f"--config.file={cfg.name}"])
+        print(f"scrape_bench: --memory-all exporter pid {exp.proc.pid} on 127.0.0.1:{exp.port}", flush=True)
+        for _ in range(args.warmup):
+            exp.scrape(False)
+        blocks, floors = [], []
+        for r in range(args.rounds):
+            b = run_block(exp, False, per_round, min_cpu, args.max_scrapes)
+            blocks.append(b)
+            print(f"scrape_bench: --memory-all round {r + 1}/{args.rounds}: {len(b['lat'])} scrapes, "
+                  f"{b['ticks'] * 1000.0 / CLK_TCK / len(b['lat']):.1f} ms CPU/scrape", flush=True)
+            f = run_floor(floor_bin, len(b["lat"]), MEMORY_FILES)
+            f["passes"] = len(b["lat"])
+            floors.append(f)
+            print(f"scrape_bench: --memory-all round {r + 1}/{args.rounds} " + f["line"], flush=True)
+        plain = summarize(blocks)
+        text = plain["body"].decode("utf-8", "replace")
+        with_uss = sum(1 for line in text.splitlines()
+                       if line.startswith("proctree_process_memory_bytes{") and 'memtype="uss"' in line)
+        skipped = metric_values(text, "proctree_probe_skipped_total")
+        def skip(reason):
+            key = 'proctree_probe_skipped_total{source="smaps",reason="%s"}' % reason
+            return str(int(skipped.get(key, 0)))
+        skips = ", ".join(skip(k) for k in ("interval", "budget", "rss"))
+        return {"plain": plain, "floor": merge_floor(floors), "with_uss": with_uss, "skips": skips,
+                "rounds": ", ".join(f'{b["ticks"] * 1000.0 / CLK_TCK / len(b["lat"]):.1f}' for b in blocks)}
+    finally:
+        if exp is not None:
+            exp.stop()
+        try:
+            os.unlink(cfg.name)
+        except OSError:
+            pass
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--binary", required=True, help="the proctree_exporter binary")
@@ -424,6 +501,10 @@ def main():
     ap.add_argument("--floor-src", default=DEFAULT_FLOOR_SRC)
     ap.add_argument("--doc", default=DEFAULT_DOC)
     ap.add_argument("--no-write", action="store_true", help=f"do not append to {DEFAULT_DOC}")
+    ap.add_argument("--memory-all", action="store_true",
+                    help="also measure an exporter reading smaps_rollup (uss/pss) for every process on every "
+                         "scrape, against the floor with smaps_rollup added (its --config.file wins over "
+                         "one given with --exporter-arg)")
     ap.add_argument("--exporter-arg", action="append", default=[],
                     help="extra flag for the exporter (repeatable), e.g. --exporter-arg=--config.file=x.yml")
     args = ap.parse_args()
@@ -507,13 +588,17 @@ def main():
         binary_rev = m.group(1) if m else "?"
         exp.stop()
         exp = None
+
+        memory = None
+        if args.memory_all:
+            memory = run_memory_all(binary, args, floor_bin, per_round, min_cpu, merge_floor)
     finally:
         if exp is not None:
             exp.stop()
         children.stop()
 
     result = {"plain": plain, "gzip": gz, "floor_all": fa, "floor_small": fb, "scraped_procs": scraped,
-              "phases": phases, "rounds": (rounds_plain, rounds_gzip)}
+              "phases": phases, "rounds": (rounds_plain, rounds_gzip), "memory": memory}
     table, verdict = fmt_table(result)
     info = machine_info()
     info.update(rev=git_revision(), binary_rev=binary_rev, load_before=load_before, load_after=loadavg(),
