@@ -3,6 +3,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "exporter/utf8.h"
 
@@ -154,16 +155,27 @@ void WriteMemoryMapFamilies(const std::vector<int>& rows, const std::vector<std:
             {"shared_dirty", f.shared_dirty}, {"private_clean", f.private_clean},
             {"private_dirty", f.private_dirty}, {"referenced", f.referenced}, {"anonymous", f.anonymous},
             {"swap", f.swap}};
-        const std::string label = SanitizeUtf8(path);
-        for (const auto& [kind, v] : kinds) w.Sample(prefix, {{"path", label}, {"memtype", kind}}, static_cast<double>(v));
+        for (const auto& [kind, v] : kinds) w.Sample(prefix, {{"path", path}, {"memtype", kind}}, static_cast<double>(v));
       };
+      // Paths are grouped again after sanitizing: two paths that differ only
+      // in invalid bytes are one label value, so they must be one series.
+      std::vector<std::pair<std::string, MapFigures>> merged;
+      std::unordered_map<std::string, std::size_t> at;
+      for (const MemoryMap& m : d->maps) {
+        std::string label = SanitizeUtf8(m.path);
+        auto [it, inserted] = at.try_emplace(label, merged.size());
+        if (inserted) merged.emplace_back(std::move(label), MapFigures{});
+        merged[it->second].second += m.figures;
+      }
+      std::stable_sort(merged.begin(), merged.end(),
+                       [](const auto& a, const auto& b) { return a.second.rss > b.second.rss; });
       MapFigures other;
       bool has_other = false;
-      for (std::size_t k = 0; k < d->maps.size(); ++k) {
+      for (std::size_t k = 0; k < merged.size(); ++k) {
         if (k < max_paths) {
-          put(d->maps[k].path, d->maps[k].figures);
+          put(merged[k].first, merged[k].second);
         } else {
-          other += d->maps[k].figures;
+          other += merged[k].second;
           has_other = true;
         }
       }
