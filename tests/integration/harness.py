@@ -453,7 +453,7 @@ def promtool_check_metrics(payload):
 class Prometheus:
     """A real Prometheus server on 127.0.0.1 scraping `targets` (job name -> host:port)."""
 
-    def __init__(self, workdir, targets, scrape_interval="1s", timeout=30, attempts=3):
+    def __init__(self, workdir, targets, scrape_interval="2s", timeout=30, attempts=3):
         self.workdir = workdir
         self.proc = None
         config = os.path.join(workdir, "prometheus.yml")
