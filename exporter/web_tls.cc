@@ -200,9 +200,13 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
     *error = "cannot set the TLS versions: " + OpenSslError();
     return false;
   }
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  if (c->prefer_server_cipher_suites) SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-  else SSL_CTX_clear_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  // CivetWeb sets options by OpenSSL 1.1's bit numbers before this callback;
+  // under OpenSSL 3 some mean other things (one, SSL_OP_DISABLE_TLSEXT_CA_NAMES,
+  // sends an empty certificate_authorities that Go's TLS 1.3 client rejects).
+  // Start from OpenSSL 3's own defaults instead.
+  SSL_CTX_clear_options(ctx, SSL_CTX_get_options(ctx));
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_NO_RENEGOTIATION |
+                               (c->prefer_server_cipher_suites ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
 
   std::string cert, key, what_cert, what_key;
   if (!c->cert_file.empty()) {

@@ -9,6 +9,9 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
   python3 curl procps
+  # The HTTP edge: OpenSSL (libssl3 at run time, for TLS; headers to build),
+  # libxcrypt for bcrypt basic auth, the openssl command for the TLS tests.
+  libssl3 libssl-dev libcrypt1 libcrypt-dev openssl
   clang libclang-rt-14-dev
 )
 
