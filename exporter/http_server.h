@@ -1,7 +1,7 @@
 #pragma once
-// The HTTP edge: CivetWeb's CivetServer, with one begin_request callback that
-// sees every request (any method, any path), so nothing is ever served from
-// disk. In order, as exporter-toolkit and node_exporter do it: the web
+// The HTTP edge: CivetWeb (its C API, mg_start2), with one begin_request
+// callback that sees every request (any method, any path), so nothing is
+// ever served from disk. In order, as exporter-toolkit and node_exporter do it: the web
 // config's rate limit (429) and headers, basic auth (401), routing (404, 405),
 // collect[]/exclude[] (400), the concurrent scrape limit (503), the scrape.
 #include <chrono>
