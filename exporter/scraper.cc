@@ -90,7 +90,7 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   std::optional<ProcessSample> self;
   if (WantsSelf(enabled)) {
     ScanRequest self_req;
-    self_req.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kStatm | FieldGroup::kFds | FieldGroup::kLimits;
+    self_req.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kMemory | FieldGroup::kFds | FieldGroup::kLimits;
     self = probe_.SampleSelf(self_req, scan_errors);
   }
   errors_.Merge(scan_errors);

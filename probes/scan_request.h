@@ -12,7 +12,7 @@ namespace proctree {
 enum class FieldGroup : std::uint32_t {
   kStat = 1u << 0,    // identity, ppid, state, cpu, faults, threads, nice
   kStatus = 1u << 1,  // uid, context switches, swap
-  kStatm = 1u << 2,   // memory sizes
+  kMemory = 1u << 2,  // memory sizes (Linux: from status, which it reads anyway)
   kIo = 1u << 3,      // io counters
   kFds = 1u << 4,     // open fd count
   kLimits = 1u << 5,  // max fds

@@ -115,9 +115,7 @@ voluntary_ctxt_switches:	15
 nonvoluntary_ctxt_switches:	27
 )PROC";
 
-// /proc/self/statm of a python3 process, captured verbatim (tabs included).
-constexpr std::string_view kStatmText = R"PROC(4141 3380 1660 1 0 2019 0
-)PROC";
+
 
 // /proc/self/io of a python3 process, captured verbatim (tabs included).
 constexpr std::string_view kIoText = R"PROC(rchar: 1687958
@@ -174,15 +172,7 @@ void BM_ParseStatus(benchmark::State& state) {
 }
 BENCHMARK(BM_ParseStatus)->Repetitions(5)->ReportAggregatesOnly(true);
 
-void BM_ParseStatm(benchmark::State& state) {
-  for (auto _ : state) {
-    lp::StatmFields f;
-    bool ok = lp::ParseStatm(kStatmText, &f);
-    benchmark::DoNotOptimize(ok);
-    benchmark::DoNotOptimize(f);
-  }
-}
-BENCHMARK(BM_ParseStatm)->Repetitions(5)->ReportAggregatesOnly(true);
+
 
 void BM_ParseIo(benchmark::State& state) {
   for (auto _ : state) {
@@ -411,7 +401,7 @@ std::unique_ptr<LinuxProbe> OpenProbe(benchmark::State& state) {
 void BM_ProbeScan(benchmark::State& state) {
   auto probe = OpenProbe(state);
   if (!probe) return;
-  const ScanRequest req;  // every group: stat, status, statm, io, fd, limits
+  const ScanRequest req;  // every group: stat, status, io, fd, limits
   std::size_t procs = 0, total = 0;
   for (auto _ : state) {
     ScanErrors errors;

@@ -25,9 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       ParseStatus(text, &f);
       break;
     }
-    case 2: {
-      StatmFields f;
-      ParseStatm(text, &f);
+    case 2: {  // status again, from a second seed set: memory lines
+      StatusFields f;
+      ParseStatus(text, &f);
       break;
     }
     case 3: {

@@ -14,7 +14,7 @@ seed() {  # selector file
 }
 for f in "$src"/tests/fixtures/proc/*/stat "$src"/tests/fixtures/files/stat/*; do [ -f "$f" ] && seed 0 "$f"; done
 for f in "$src"/tests/fixtures/proc/*/status "$src"/tests/fixtures/files/status/*; do [ -f "$f" ] && seed 1 "$f"; done
-for f in "$src"/tests/fixtures/proc/*/statm; do [ -f "$f" ] && seed 2 "$f"; done
+for f in "$src"/tests/fixtures/files/status/*; do [ -f "$f" ] && seed 2 "$f"; done
 for f in "$src"/tests/fixtures/proc/*/io; do [ -f "$f" ] && seed 3 "$f"; done
 for f in "$src"/tests/fixtures/proc/*/limits "$src"/tests/fixtures/files/limits/*; do [ -f "$f" ] && seed 4 "$f"; done
 seed 5 "$src/tests/fixtures/proc/stat"

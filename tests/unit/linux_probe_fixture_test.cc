@@ -206,7 +206,9 @@ TEST_F(LinuxProbeFixture, NormalProcessValuesScaled) {
   ExpectValue(s.voluntary_ctxt_switches, 6, "voluntary");
   ExpectValue(s.involuntary_ctxt_switches, 124, "nonvoluntary");
   ExpectValue(s.memory_swap_bytes, 0, "swap");
-  // statm "23094 3138 1049 1 0 4580 0", in pages
+  // status VmSize 92376 kB, VmRSS 12552, RssFile 4196 + RssShmem 0, VmExe 4,
+  // VmData 18188 + VmStk 132: the same figures as its statm
+  // "23094 3138 1049 1 0 4580 0" (pages), which is no longer read.
   ExpectValue(s.memory_vms_bytes, 23094 * kPage, "vms");
   ExpectValue(s.memory_rss_bytes, 3138 * kPage, "rss");
   ExpectValue(s.memory_shared_bytes, 1049 * kPage, "shared");
@@ -230,7 +232,9 @@ TEST_F(LinuxProbeFixture, KernelThreadHasNoSwapButEverythingElse) {
   ExpectValue(s.uid, 0, "uid");
   ExpectValue(s.voluntary_ctxt_switches, 63, "voluntary");
   ExpectValue(s.involuntary_ctxt_switches, 0, "nonvoluntary");
-  ExpectValue(s.memory_rss_bytes, 0, "rss");
+  // No address space: no Vm*/Rss* lines in status, so no memory figures at all.
+  ExpectState(FieldState::kUnsupported, "kernel thread memory", s.memory_rss_bytes, s.memory_vms_bytes,
+              s.memory_shared_bytes, s.memory_text_bytes, s.memory_data_bytes);
   ExpectValue(s.io_read_chars, 0, "rchar");
   ExpectValue(s.open_fds, 0, "open_fds");
   ExpectValue(s.max_fds, 1024.0, "max_fds");
@@ -285,7 +289,7 @@ TEST(LinuxProbeBrokenFixture, BadStatDropsTheProcessOtherBadFilesFailTheirFields
   EXPECT_EQ(Pids(scan), (std::set<std::int64_t>{101, 103, 104, 105, 106, 107}));
   EXPECT_EQ(scan.errors.parse_errors(),
             (std::map<std::string, std::uint64_t>{
-                {"io", 1}, {"limits", 1}, {"stat", 2}, {"statm", 1}, {"status", 2}}));
+                {"io", 1}, {"limits", 1}, {"stat", 2}, {"status", 2}}));
   EXPECT_TRUE(scan.errors.syscall_errors().empty());
 
   const ProcessSample& ok = scan.by_pid[101];
@@ -298,13 +302,11 @@ TEST(LinuxProbeBrokenFixture, BadStatDropsTheProcessOtherBadFilesFailTheirFields
   for (std::int64_t pid : {103, 107}) {  // garbage status; status without Uid
     const ProcessSample& s = scan.by_pid[pid];
     ExpectState(FieldState::kFailed, "status", s.uid, s.voluntary_ctxt_switches,
-                s.involuntary_ctxt_switches, s.memory_swap_bytes);
-    ExpectValue(s.memory_rss_bytes, 3138 * kPage, "rss still read");
+                s.involuntary_ctxt_switches, s.memory_swap_bytes, s.memory_rss_bytes);
     ExpectSeconds(s.cpu_user_seconds, 27, "utime still read");
   }
-  const ProcessSample& s104 = scan.by_pid[104];  // empty statm
-  ExpectState(FieldState::kFailed, "statm", s104.memory_rss_bytes, s104.memory_vms_bytes,
-              s104.memory_shared_bytes, s104.memory_text_bytes, s104.memory_data_bytes);
+  const ProcessSample& s104 = scan.by_pid[104];  // empty statm: not read, memory comes from status
+  ExpectValue(s104.memory_rss_bytes, 3138 * kPage, "104 rss");
   ExpectValue(s104.uid, 65534, "104 uid");
   const ProcessSample& s105 = scan.by_pid[105];  // io without read_bytes/write_bytes
   ExpectState(FieldState::kFailed, "io", s105.io_read_bytes, s105.io_write_bytes, s105.io_read_chars,

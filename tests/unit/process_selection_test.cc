@@ -526,7 +526,7 @@ TEST(ProcessSelection, NeededGroupsOnlyWhatTheConfigUses) {
   // Never a metrics group.
   const std::uint32_t all = Needed("processes:\n  - match: {exe: [a], cmdline: [b], cgroup: [c], user: [d]}\n"
                                    "labels: {exe: true, cgroup: true, container_id: true, cmdline: true}\n");
-  EXPECT_EQ(all & Bits({G::kStat, G::kStatm, G::kIo, G::kFds, G::kLimits}), 0u);
+  EXPECT_EQ(all & Bits({G::kStat, G::kMemory, G::kIo, G::kFds, G::kLimits}), 0u);
 }
 
 TEST(ProcessSelection, FactsReadOnlyWhatIsNeeded) {

@@ -107,5 +107,29 @@ TEST(StatusParser, RejectsOtherProcFiles) {
   EXPECT_FALSE(ParseStatus(ReadFixture("proc/8444/limits"), &f));
 }
 
+
+// The memory sizes statm has, read from status instead (fixture 8444:
+// VmSize 92376 kB, VmRSS 12552, RssFile 4196, RssShmem 0, VmExe 4, VmData
+// 18188, VmStk 132; its statm says 23094 3138 1049 1 0 4580 pages of 4 KiB).
+TEST(StatusParser, MemorySizesInBytes) {
+  StatusFields f;
+  ASSERT_TRUE(ParseStatus(ReadFixture("proc/8444/status"), &f));
+  EXPECT_EQ(f.vm_size_bytes, std::optional<std::uint64_t>(92376ull * 1024));
+  EXPECT_EQ(f.vm_rss_bytes, std::optional<std::uint64_t>(12552ull * 1024));
+  EXPECT_EQ(f.rss_file_bytes, std::optional<std::uint64_t>(4196ull * 1024));
+  EXPECT_EQ(f.rss_shmem_bytes, std::optional<std::uint64_t>(0));
+  EXPECT_EQ(f.vm_exe_bytes, std::optional<std::uint64_t>(4ull * 1024));
+  EXPECT_EQ(f.vm_data_bytes, std::optional<std::uint64_t>(18188ull * 1024));
+  EXPECT_EQ(f.vm_stk_bytes, std::optional<std::uint64_t>(132ull * 1024));
+}
+
+TEST(StatusParser, KernelThreadHasNoMemoryLines) {
+  StatusFields f;
+  ASSERT_TRUE(ParseStatus(ReadFixture("proc/2/status"), &f));
+  EXPECT_FALSE(f.vm_size_bytes.has_value());
+  EXPECT_FALSE(f.vm_rss_bytes.has_value());
+  EXPECT_FALSE(f.rss_file_bytes.has_value());
+}
+
 }  // namespace
 }  // namespace proctree::linux_proc

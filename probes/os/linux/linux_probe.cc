@@ -55,8 +55,7 @@ bool ParsePid(const char* name, std::int64_t* pid) {
 // between threads, so concurrent scrapes each have their own.
 class Reader {
  public:
-  Reader(ScanErrors& errors, double ticks, std::uint64_t page_size, double boot_time)
-      : errors_(errors), ticks_(ticks), page_size_(page_size), boot_time_(boot_time) {}
+  Reader(ScanErrors& errors, double ticks, double boot_time) : errors_(errors), ticks_(ticks), boot_time_(boot_time) {}
 
   enum class Outcome { kOk, kVanished };
 
@@ -81,8 +80,8 @@ class Reader {
       MarkZombie(req, s);
       return Outcome::kOk;
     }
-    if (req.groups.has(FieldGroup::kStatus) && !ReadStatus(pid_fd, s)) return Outcome::kVanished;
-    if (req.groups.has(FieldGroup::kStatm) && !ReadStatm(pid_fd, s)) return Outcome::kVanished;
+    if ((req.groups.has(FieldGroup::kStatus) || req.groups.has(FieldGroup::kMemory)) && !ReadStatus(pid_fd, req, s))
+      return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kIo) && !ReadIo(pid_fd, s)) return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kFds) && !ReadFds(pid_fd, s)) return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kLimits) && !ReadLimits(pid_fd, s)) return Outcome::kVanished;
@@ -154,11 +153,10 @@ class Reader {
 
   static void MarkZombie(const ScanRequest& req, ProcessSample* s) {
     auto mark = [](auto&... f) { (f.mark(FieldState::kUnsupported), ...); };
-    if (req.groups.has(FieldGroup::kStatus))
-      mark(s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches, s->memory_swap_bytes);
-    if (req.groups.has(FieldGroup::kStatm))
+    if (req.groups.has(FieldGroup::kStatus)) mark(s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches);
+    if (req.groups.has(FieldGroup::kMemory))
       mark(s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes, s->memory_text_bytes,
-           s->memory_data_bytes);
+           s->memory_data_bytes, s->memory_swap_bytes);
     if (req.groups.has(FieldGroup::kIo))
       mark(s->io_read_bytes, s->io_write_bytes, s->io_read_chars, s->io_write_chars,
            s->io_read_syscalls, s->io_write_syscalls);
@@ -175,35 +173,36 @@ class Reader {
     else field.mark(otherwise);
   }
 
-  bool ReadStatus(int pid_fd, ProcessSample* s) {
+  bool ReadStatus(int pid_fd, const ScanRequest& req, ProcessSample* s) {
     linux_proc::StatusFields f;
     bool ok = false;
-    if (!ReadParsed(pid_fd, "status", linux_proc::ParseStatus, &f, &ok, &s->uid,
-                    &s->voluntary_ctxt_switches, &s->involuntary_ctxt_switches,
-                    &s->memory_swap_bytes))
-      return false;
-    if (!ok) return true;
-    SetOr(s->uid, f.real_uid, FieldState::kFailed);
-    SetOr(s->voluntary_ctxt_switches, f.voluntary_ctxt_switches, FieldState::kUnsupported);
-    SetOr(s->involuntary_ctxt_switches, f.nonvoluntary_ctxt_switches, FieldState::kUnsupported);
-    // Kernel threads have no address space and no VmSwap line.
-    SetOr(s->memory_swap_bytes, f.vm_swap_bytes, FieldState::kUnsupported);
-    return true;
-  }
-
-  bool ReadStatm(int pid_fd, ProcessSample* s) {
-    linux_proc::StatmFields f;
-    bool ok = false;
-    if (!ReadParsed(pid_fd, "statm", linux_proc::ParseStatm, &f, &ok, &s->memory_rss_bytes,
-                    &s->memory_vms_bytes, &s->memory_shared_bytes, &s->memory_text_bytes,
-                    &s->memory_data_bytes))
-      return false;
-    if (!ok) return true;
-    s->memory_rss_bytes.set(f.resident * page_size_);
-    s->memory_vms_bytes.set(f.size * page_size_);
-    s->memory_shared_bytes.set(f.shared * page_size_);
-    s->memory_text_bytes.set(f.text * page_size_);
-    s->memory_data_bytes.set(f.data * page_size_);
+    const bool status = req.groups.has(FieldGroup::kStatus);
+    const bool memory = req.groups.has(FieldGroup::kMemory);
+    if (!ReadParsed(pid_fd, "status", linux_proc::ParseStatus, &f, &ok)) return false;
+    if (!ok) {
+      auto fail = [](auto&... fld) { (fld.mark(FieldState::kFailed), ...); };
+      if (status) fail(s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches);
+      if (memory)
+        fail(s->memory_swap_bytes, s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes,
+             s->memory_text_bytes, s->memory_data_bytes);
+      return true;
+    }
+    if (status) {
+      SetOr(s->uid, f.real_uid, FieldState::kFailed);
+      SetOr(s->voluntary_ctxt_switches, f.voluntary_ctxt_switches, FieldState::kUnsupported);
+      SetOr(s->involuntary_ctxt_switches, f.nonvoluntary_ctxt_switches, FieldState::kUnsupported);
+    }
+    if (memory) {
+      // Kernel threads have no address space and no Vm*/Rss* lines.
+      SetOr(s->memory_swap_bytes, f.vm_swap_bytes, FieldState::kUnsupported);
+      SetOr(s->memory_rss_bytes, f.vm_rss_bytes, FieldState::kUnsupported);
+      SetOr(s->memory_vms_bytes, f.vm_size_bytes, FieldState::kUnsupported);
+      SetOr(s->memory_text_bytes, f.vm_exe_bytes, FieldState::kUnsupported);
+      if (f.rss_file_bytes && f.rss_shmem_bytes) s->memory_shared_bytes.set(*f.rss_file_bytes + *f.rss_shmem_bytes);
+      else s->memory_shared_bytes.mark(FieldState::kUnsupported);
+      if (f.vm_data_bytes && f.vm_stk_bytes) s->memory_data_bytes.set(*f.vm_data_bytes + *f.vm_stk_bytes);
+      else s->memory_data_bytes.mark(FieldState::kUnsupported);
+    }
     return true;
   }
 
@@ -278,7 +277,6 @@ class Reader {
 
   ScanErrors& errors_;
   double ticks_;
-  std::uint64_t page_size_;
   double boot_time_;
   ReadBuffer buf_;
   std::int64_t pid_ = 0;
@@ -308,10 +306,8 @@ std::unique_ptr<LinuxProbe> LinuxProbe::Open(const std::string& root, std::strin
     return nullptr;
   }
   long ticks = ::sysconf(_SC_CLK_TCK);
-  long page = ::sysconf(_SC_PAGESIZE);
   if (ticks <= 0) ticks = 100;
-  if (page <= 0) page = 4096;
-  return std::unique_ptr<LinuxProbe>(new LinuxProbe(fd, static_cast<double>(btime), ticks, page));
+  return std::unique_ptr<LinuxProbe>(new LinuxProbe(fd, static_cast<double>(btime), ticks));
 }
 
 LinuxProbe::~LinuxProbe() { ::close(root_fd_); }
@@ -323,7 +319,7 @@ bool LinuxProbe::Supports(Feature f) const {
 
 ScanResult LinuxProbe::Scan(const ScanRequest& req, ScanErrors& errors) const {
   ScanResult result;
-  Reader reader(errors, ticks_, page_size_, boot_time_);
+  Reader reader(errors, ticks_, boot_time_);
 
   // A private fd for the listing: concurrent scans must not share a directory offset.
   int list_fd = ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -386,7 +382,7 @@ std::optional<ProcessSample> LinuxProbe::SampleSelf(const ScanRequest& req, Scan
     errors.Syscall(0, "openat", "proc", "/proc/self", errno);
     return std::nullopt;
   }
-  Reader reader(errors, ticks_, page_size_, boot_time_);
+  Reader reader(errors, ticks_, boot_time_);
   ProcessSample s;
   auto outcome = reader.Read(fd, ::getpid(), "/proc/self", req, &s);
   ::close(fd);

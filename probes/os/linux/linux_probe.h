@@ -24,14 +24,12 @@ class LinuxProbe final : public Probe {
   double boot_time() const { return boot_time_; }
 
  private:
-  LinuxProbe(int root_fd, double boot_time, long ticks, long page_size)
-      : root_fd_(root_fd), boot_time_(boot_time), ticks_(static_cast<double>(ticks)),
-        page_size_(static_cast<std::uint64_t>(page_size)) {}
+  LinuxProbe(int root_fd, double boot_time, long ticks)
+      : root_fd_(root_fd), boot_time_(boot_time), ticks_(static_cast<double>(ticks)) {}
 
   int root_fd_;
   double boot_time_;
   double ticks_;
-  std::uint64_t page_size_;
 };
 
 }  // namespace proctree

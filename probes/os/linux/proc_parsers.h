@@ -30,13 +30,13 @@ struct StatusFields {
   std::optional<std::uint64_t> voluntary_ctxt_switches;
   std::optional<std::uint64_t> nonvoluntary_ctxt_switches;
   std::optional<std::uint64_t> vm_swap_bytes;  // absent for kernel threads
+  // The same figures statm gives (VmSize = size, VmRSS = resident, RssFile +
+  // RssShmem = shared, VmExe = text, VmData + VmStk = data), in bytes; absent
+  // for kernel threads, which have no address space.
+  std::optional<std::uint64_t> vm_size_bytes, vm_rss_bytes, rss_file_bytes, rss_shmem_bytes, vm_exe_bytes,
+      vm_data_bytes, vm_stk_bytes;
 };
 bool ParseStatus(std::string_view text, StatusFields* out);
-
-struct StatmFields {  // pages
-  std::uint64_t size = 0, resident = 0, shared = 0, text = 0, lib = 0, data = 0, dt = 0;
-};
-bool ParseStatm(std::string_view text, StatmFields* out);
 
 struct IoFields {
   std::uint64_t rchar = 0, wchar = 0, syscr = 0, syscw = 0;
