@@ -3,7 +3,9 @@ the test with the openssl CLI, scrapes over https with curl and Python's ssl,
 client-certificate modes, versions, and start-up errors."""
 
 import os
+import shutil
 import ssl
+import stat
 import subprocess
 
 import harness
@@ -164,9 +166,9 @@ class TlsTest(harness.IntegrationTest):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"{path}: web configuration is valid", r.stdout)
 
-    def test_openssl_comes_from_the_exporter_not_libssl_dev(self):
+    def test_openssl_comes_from_the_exporter(self):
         # Debian's CivetWeb dlopen()s "libssl.so"/"libcrypto.so"; the exporter
-        # hands it its own stand-ins (memfd), so TLS needs only libssl3.
+        # hands it its own stand-ins, loaded from memory.
         c = self.certs
         e = self.start_tls_exporter(f"  cert_file: {c.server_cert}\n  key_file: {c.server_key}\n")
         rc, status, body, err = wh.curl("--cacert", c.ca_cert, f"https://{e.address}/-/healthy")
@@ -175,7 +177,63 @@ class TlsTest(harness.IntegrationTest):
             maps = f.read()
         self.assertIn("/memfd:libssl.so", maps)
         self.assertIn("/memfd:libcrypto.so", maps)
-        self.assertNotIn("/libssl.so ", maps.replace("\n", " \n"))
+
+
+class WithoutLibrariesTest(harness.IntegrationTest):
+    """The exporter in a mount namespace whose library directory hides some
+    files (an overlay with whiteouts): TLS needs libssl3 only, not the
+    libssl.so and libcrypto.so names of libssl-dev; without libssl3 the
+    failure names the library. Needs root and overlayfs; skipped otherwise."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = cls.make_class_tmpdir()
+        cls.certs = wh.Certs(cls.tmp)
+        ldd = subprocess.run(["ldd", harness.exporter_binary()], capture_output=True, text=True).stdout
+        path = next((l.split("=>")[1].split()[0] for l in ldd.splitlines() if "libssl.so.3" in l), None)
+        cls.libdir = os.path.dirname(os.path.realpath(path)) if path else None
+
+    def namespace(self, hidden):
+        """The command prefix running a command with `hidden` missing from the library directory."""
+        if os.geteuid() != 0 or not shutil.which("unshare") or not self.libdir:
+            self.skipTest("needs root, unshare(1) and the exporter linked to libssl.so.3")
+        d = self.make_tmpdir()
+        upper, work = os.path.join(d, "upper"), os.path.join(d, "work")
+        os.makedirs(upper)
+        os.makedirs(work)
+        for name in hidden:
+            os.mknod(os.path.join(upper, name), stat.S_IFCHR | 0o600, os.makedev(0, 0))  # a whiteout
+        mount = f"mount -t overlay overlay -o lowerdir={self.libdir},upperdir={upper},workdir={work} {self.libdir}"
+        probe = subprocess.run(["unshare", "-m", "sh", "-c", f"{mount} && test ! -e {self.libdir}/{hidden[0]}"],
+                               capture_output=True, text=True, timeout=30)
+        if probe.returncode != 0:
+            self.skipTest(f"cannot mount an overlay in a mount namespace here: {probe.stderr.strip()}")
+        return ["unshare", "-m", "sh", "-c", f"{mount} && exec \"$0\" \"$@\""]
+
+    def test_tls_without_libssl_dev(self):
+        c = self.certs
+        prefix = self.namespace(["libssl.so", "libcrypto.so"])
+        web = wh.write_file(self.make_tmpdir(), "web.yml",
+                            f"tls_server_config:\n  cert_file: {c.server_cert}\n  key_file: {c.server_key}\n"
+                            f"  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {c.ca_cert}\n")
+        proc = subprocess.Popen([*prefix, harness.exporter_binary(), "--web.listen-address=127.0.0.1:0",
+                                 f"--web.config.file={web}"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        log = harness.LineCollector(proc.stderr)
+        self.addCleanup(log.join)
+        self.addCleanup(harness.stop_process, proc)
+        port = int(log.wait_for(r'msg="?listening"?\s.*\baddress="?([0-9]+)', 15, "the listening line").group(1))
+        rc, status, body, err = wh.curl("--cacert", c.ca_cert, "--cert", c.client_cert, "--key", c.client_key,
+                                        f"https://127.0.0.1:{port}/metrics")
+        self.assertEqual((rc, status), (0, 200), err + log.text())
+        harness.parse_metrics(body, prefix="proctree_exporter_")
+
+    def test_without_libssl3_the_failure_names_it(self):
+        prefix = self.namespace(["libssl.so.3", "libssl.so"])
+        r = subprocess.run([*prefix, harness.exporter_binary(), "--version"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn("libssl.so.3: cannot open shared object file", r.stderr)
 
 
 if __name__ == "__main__":
