@@ -16,7 +16,7 @@ What it does, in one run:
      measured on the client from sending the request to having read the whole body; a new connection
      per scrape.
   3. Builds ../shared/bench/floor.c into --build-dir and, in each round, runs it with the exporter's
-     file set (stat,status,statm,io,fd,limits) and with stat,status,io,fd, for as many passes as that
+     file set (stat,status,io,fd,limits) and with stat,status,io,fd, for as many passes as that
      round's plain scrapes; parses its cpu_ms_per_pass (getrusage).
   4. Prints a table and whether the bar (exporter plain CPU <= 1.5x floor, same files) is met, and
      appends a dated section to docs/benchmarks.md (unless --no-write).
@@ -49,7 +49,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_FLOOR_SRC = os.path.normpath(os.path.join(REPO, "..", "shared", "bench", "floor.c"))
 DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks.md")
-EXPORTER_FILES = "stat,status,statm,io,fd,limits"  # what the default config reads per process
+EXPORTER_FILES = "stat,status,io,fd,limits"  # what the default config reads per process (memory sizes come from status)
 SMALL_FILES = "stat,status,io,fd"
 MEMORY_FILES = EXPORTER_FILES + ",smaps_rollup"  # --memory-all: uss/pss for every process
 MEMORY_ALL_CONFIG = """# scrape_bench --memory-all: the embedded default plus uss/pss (smaps_rollup) for every
@@ -78,7 +78,7 @@ Method (`tests/bench/scrape_bench.py`, `make bench`):
 - The host is topped up to N processes in total (pid directories in `/proc`, kernel threads included) with
   idle `sleep` children; they are killed and reaped at the end.
 - The exporter runs on `127.0.0.1:0` with its embedded default config (every family on; per process it reads
-  stat, status, statm, io, fd, limits). After warm-up scrapes, it is scraped over HTTP, one connection per
+  stat, status, io, fd, limits; memory sizes come from status). After warm-up scrapes, it is scraped over HTTP, one connection per
   scrape, one scrape at a time, in interleaved rounds (default 3) of: plain scrapes, gzip scrapes
   (`Accept-Encoding: gzip`), floor passes over the exporter's files, floor passes over `stat,status,io,fd`.
 - Exporter CPU per scrape = delta of utime+stime (`/proc/<pid>/stat` fields 14+15, all threads) over
