@@ -169,7 +169,8 @@ class Parser {
       }
     }
     if (const YAML::Node l = Section(root, "labels")) {
-      OnlyKeys(l, "labels", {"exe", "cgroup", "container_id", "cmdline", "cmdline_max_length"});
+      OnlyKeys(l, "labels", {"user", "exe", "cgroup", "container_id", "cmdline", "cmdline_max_length"});
+      if (l["user"]) out->labels.user = Bool(l["user"], "labels.user");
       if (l["exe"]) out->labels.exe = Bool(l["exe"], "labels.exe");
       if (l["cgroup"]) out->labels.cgroup = Bool(l["cgroup"], "labels.cgroup");
       if (l["container_id"]) out->labels.container_id = Bool(l["container_id"], "labels.container_id");

@@ -61,6 +61,7 @@ struct MemoryPolicy {
 };
 
 struct LabelPolicy {
+  bool user = false;  // proctree_process_info always has it; this puts it on every per-process series
   bool exe = false;
   bool cgroup = false;
   bool container_id = false;

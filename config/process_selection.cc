@@ -93,6 +93,7 @@ std::shared_ptr<const ProcessSelection> ProcessSelection::Compile(const Config& 
   sel->unmatched_ = config.unmatched;
   const LabelPolicy& l = config.labels;
   if (l.exe) sel->needs_ |= FieldGroup::kExe;
+  if (l.user) sel->need_user_ = true;
   if (l.cgroup || l.container_id) sel->need_cgroup_ = true;
   if (l.cmdline) sel->need_cmdline_ = true;
   if (sel->need_user_) sel->needs_ |= FieldGroup::kStatus;

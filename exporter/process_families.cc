@@ -79,7 +79,8 @@ std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& 
     AppendLabel(&p, "comm", SanitizeUtf8(ps[i].comm));
     if (optional.empty()) continue;
     const OptionalLabels& o = optional[i];
-    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"exe", &o.exe},
+    for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"user", &o.user},
+                                      {"exe", &o.exe},
                                       {"cgroup", &o.cgroup},
                                       {"container_id", &o.container_id},
                                       {"cmdline", &o.cmdline}}) {
@@ -93,12 +94,17 @@ std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& 
 
 void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
                           const std::vector<std::string>& prefixes, const EnabledFamilies& enabled,
-                          UserNames& users, TextWriter& w, const std::vector<const MemoryDetails*>& details) {
+                          UserNames& users, TextWriter& w, const std::vector<const MemoryDetails*>& details,
+                          bool user_in_prefix) {
   if (enabled.has(Fam::kProcessInfo)) {
     w.Begin(Fam::kProcessInfo);
     for (int r : rows) {
       const auto i = static_cast<std::size_t>(r);
       const ProcessSample& s = ps[i];
+      if (user_in_prefix) {
+        w.Sample(prefixes[i], {{"ppid", std::to_string(s.ppid)}}, 1);
+        continue;
+      }
       std::string user = s.uid.has_value() ? SanitizeUtf8(users.Lookup(s.uid.value)) : std::string();
       w.Sample(prefixes[i], {{"ppid", std::to_string(s.ppid)}, {"user", user}}, 1);
     }

@@ -13,7 +13,7 @@ namespace proctree {
 // The optional labels of per-process series, already derived (see
 // LabelPolicy); empty when off.
 struct OptionalLabels {
-  std::string exe, cgroup, container_id, cmdline;
+  std::string user, exe, cgroup, container_id, cmdline;
 };
 
 // `pid="..",comm=".."` (plus optional labels) per process, sanitized to
@@ -25,10 +25,12 @@ std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& 
 // Writes the per-process families for the processes at `rows` (indexes into
 // ps), and proctree_processes for all of ps. details: empty, or parallel to
 // ps with the smaps figures of the processes that have them (else nullptr).
+// user_in_prefix: the prefixes carry `user` already (labels.user), so
+// proctree_process_info must not add it again.
 void WriteProcessFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
                           const std::vector<std::string>& prefixes, const EnabledFamilies& enabled,
                           UserNames& users, TextWriter& w,
-                          const std::vector<const MemoryDetails*>& details = {});
+                          const std::vector<const MemoryDetails*>& details = {}, bool user_in_prefix = false);
 
 // proctree_process_memory_map_bytes and proctree_process_memory_maps: at most
 // max_paths paths per process (largest rss first), the rest summed into

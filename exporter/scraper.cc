@@ -55,10 +55,11 @@ std::size_t ApplyLimit(const std::vector<ProcessSample>& ps, std::size_t limit, 
 
 std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
                                          const LabelPolicy& policy) {
-  if (!policy.exe && !policy.cgroup && !policy.container_id && !policy.cmdline) return {};
+  if (!policy.user && !policy.exe && !policy.cgroup && !policy.container_id && !policy.cmdline) return {};
   static const RedactionRules kRules = RedactionRules::Defaults();
   std::vector<OptionalLabels> out(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (policy.user) out[i].user = facts[i].user.empty() && ps[i].uid.has_value() ? std::to_string(ps[i].uid.value) : facts[i].user;
     if (policy.exe && ps[i].exe.has_value()) out[i].exe = ps[i].exe.value;
     if (policy.cgroup) out[i].cgroup = facts[i].cgroup_path;
     if (policy.container_id) out[i].container_id = facts[i].container_id;
@@ -168,7 +169,7 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   out.reserve(4096 + rows.size() * 3072);  // about what a process takes with every family on
   TextWriter w(&out);
   const std::vector<std::string> prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, facts, rc.config.labels));
-  WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w, details);
+  WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w, details, rc.config.labels.user);
   WriteMemoryMapFamilies(rows, prefixes, details, rc.config.limits.memory_maps_per_process, enabled, w);
 
   if (cut_short) deadline_exceeded_.fetch_add(1);

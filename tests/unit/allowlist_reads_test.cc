@@ -434,5 +434,25 @@ TEST(ConfigReload, ConcurrentScrapesDuringReloads) {
   EXPECT_FALSE(holder.Get()->enabled.has(Fam::kProcessNice));
 }
 
+// labels.user puts the user on every per-process series; proctree_process_info,
+// which always has it, must then carry it once, not twice.
+TEST(OptionalLabels, UserOnEverySeriesAndOnceOnInfo) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("labels:\n  user: true\n"));
+  const auto info = Series(payload, "proctree_process_info", {"pid=\"8444\""});
+  ASSERT_EQ(info.size(), 1u) << payload.substr(0, 2000);
+  std::size_t count = 0;
+  for (std::size_t at = info[0].find("user=\""); at != std::string::npos; at = info[0].find("user=\"", at + 1)) ++count;
+  EXPECT_EQ(count, 1u) << info[0];
+  for (const auto& line : Series(payload, "proctree_process_threads", {"pid=\"8444\""}))
+    EXPECT_NE(line.find("user=\"nobody\""), std::string::npos) << line;
+  // Off by default.
+  const std::string plain = ScrapeOnce(*probe, *RuntimeFrom(""));
+  for (const auto& line : Series(plain, "proctree_process_threads", {"pid=\"8444\""}))
+    EXPECT_EQ(line.find("user="), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace proctree
