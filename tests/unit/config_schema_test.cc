@@ -83,7 +83,7 @@ TEST(ConfigSchema, UnknownKeyInLabels) {
                     "  exe: true\n"
                     "  cmd_line: true\n"),
             "t.yml:3:3: unknown key \"cmd_line\" in labels "
-            "(allowed: cgroup, cmdline, cmdline_max_length, container_id, exe)");
+            "(allowed: cgroup, cmdline, cmdline_max_length, container_id, exe, user)");
 }
 
 TEST(ConfigSchema, UnknownKeyInOtherSections) {
