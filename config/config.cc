@@ -11,51 +11,17 @@
 
 #include "config/default_config.h"  // generated from config/examples/default.yml
 #include "config/name_template.h"
+#include "config/yaml_schema.h"
 
 namespace proctree {
 
 namespace {
 
+using namespace yaml_schema;
+
 bool Glob(const std::string& pattern, std::string_view name) {
   std::string n(name);
   return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
-}
-
-// Thrown with the node that is wrong; turned into "file:line:col: reason".
-struct Invalid {
-  YAML::Mark mark;
-  std::string reason;
-};
-
-[[noreturn]] void Fail(const YAML::Node& node, const std::string& reason) { throw Invalid{node.Mark(), reason}; }
-
-void OnlyKeys(const YAML::Node& map, const std::string& where, const std::set<std::string>& keys) {
-  if (!map.IsMap()) Fail(map, where + " must be a mapping");
-  for (const auto& kv : map) {
-    const std::string k = kv.first.Scalar();
-    if (keys.count(k)) continue;
-    std::string allowed;
-    for (const auto& a : keys) allowed += (allowed.empty() ? "" : ", ") + a;
-    Fail(kv.first, "unknown key \"" + k + "\" in " + where + " (allowed: " + allowed + ")");
-  }
-}
-
-std::string String(const YAML::Node& n, const std::string& where) {
-  if (!n.IsScalar()) Fail(n, where + " must be a string");
-  return n.Scalar();
-}
-
-std::vector<std::string> StringList(const YAML::Node& n, const std::string& where) {
-  if (!n.IsSequence()) Fail(n, where + " must be a list of strings");
-  std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(String(item, where + " entries"));
-  return out;
-}
-
-bool Bool(const YAML::Node& n, const std::string& where) {
-  bool v = false;
-  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) Fail(n, where + " must be true or false");
-  return v;
 }
 
 double Seconds(const YAML::Node& n, const std::string& where) {
@@ -73,7 +39,7 @@ std::uint64_t Bytes(const YAML::Node& n, const std::string& where) {
 }
 
 MemoryReads ParseMemoryReads(const YAML::Node& n, const std::string& where) {
-  OnlyKeys(n, where, {"rollup", "maps", "force"});
+  OnlyKeys(n, where, {"force", "maps", "rollup"});
   MemoryReads m;
   if (n["rollup"]) m.rollup = Bool(n["rollup"], where + ".rollup");
   if (n["maps"]) m.maps = Bool(n["maps"], where + ".maps");
@@ -104,7 +70,7 @@ void CheckRegexes(const YAML::Node& list, const std::vector<std::string>& patter
 }
 
 MatchSpec ParseMatch(const YAML::Node& n, const std::string& where, std::vector<std::string>* captures) {
-  OnlyKeys(n, where, {"comm", "exe", "cmdline", "user", "cgroup", "pid_file", "ancestor"});
+  OnlyKeys(n, where, {"ancestor", "cgroup", "cmdline", "comm", "exe", "pid_file", "user"});
   MatchSpec m;
   if (n["comm"]) m.comm = StringList(n["comm"], where + ".comm");
   if (n["exe"]) m.exe = StringList(n["exe"], where + ".exe");
@@ -138,7 +104,7 @@ class Parser {
   void Parse(const YAML::Node& root, Config* out) {
     if (!root || root.IsNull()) return;  // an empty file means all defaults
     OnlyKeys(root, "the top level",
-             {"metrics", "processes", "groups", "unmatched", "tree", "labels", "limits", "memory"});
+             {"groups", "labels", "limits", "memory", "metrics", "processes", "tree", "unmatched"});
     if (const YAML::Node m = Section(root, "metrics")) {
       OnlyKeys(m, "metrics", {"allow", "deny"});
       if (m["allow"]) out->metrics.allow = FamilyPatterns(m["allow"], "metrics.allow");
@@ -150,7 +116,7 @@ class Parser {
     }
     if (const YAML::Node g = Section(root, "groups")) out->groups = StringList(g, "groups");
     if (const YAML::Node u = Section(root, "unmatched")) {
-      OnlyKeys(u, "unmatched", {"per_process", "group", "memory"});
+      OnlyKeys(u, "unmatched", {"group", "memory", "per_process"});
       if (u["memory"]) out->unmatched.memory = ParseMemoryReads(u["memory"], "unmatched.memory");
       if (u["per_process"]) out->unmatched.per_process = Bool(u["per_process"], "unmatched.per_process");
       if (u["group"]) {
@@ -169,7 +135,7 @@ class Parser {
       }
     }
     if (const YAML::Node l = Section(root, "labels")) {
-      OnlyKeys(l, "labels", {"user", "exe", "cgroup", "container_id", "cmdline", "cmdline_max_length"});
+      OnlyKeys(l, "labels", {"cgroup", "cmdline", "cmdline_max_length", "container_id", "exe", "user"});
       if (l["user"]) out->labels.user = Bool(l["user"], "labels.user");
       if (l["exe"]) out->labels.exe = Bool(l["exe"], "labels.exe");
       if (l["cgroup"]) out->labels.cgroup = Bool(l["cgroup"], "labels.cgroup");
@@ -182,7 +148,7 @@ class Parser {
       }
     }
     if (const YAML::Node m = Section(root, "memory")) {
-      OnlyKeys(m, "memory", {"rollup_interval_seconds", "maps_interval_seconds", "budget_seconds", "max_rss_bytes"});
+      OnlyKeys(m, "memory", {"budget_seconds", "maps_interval_seconds", "max_rss_bytes", "rollup_interval_seconds"});
       MemoryPolicy& p = out->memory;
       if (m["rollup_interval_seconds"])
         p.rollup_interval_seconds = Seconds(m["rollup_interval_seconds"], "memory.rollup_interval_seconds");
@@ -212,7 +178,7 @@ class Parser {
 
   ProcessSelector Selector(const YAML::Node& n, std::size_t i) {
     const std::string where = "processes[" + std::to_string(i) + "]";
-    OnlyKeys(n, where, {"name", "match", "group", "per_process", "memory"});
+    OnlyKeys(n, where, {"group", "match", "memory", "name", "per_process"});
     ProcessSelector s;
     if (n["name"]) s.name = String(n["name"], where + ".name");
     if (!n["match"]) Fail(n, where + " needs a match");
@@ -258,7 +224,7 @@ bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSch
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
     Parser(ctx).Parse(root, &cfg);
-  } catch (const Invalid& e) {
+  } catch (const yaml_schema::Invalid& e) {
     *error = where(e.mark) + e.reason;
     return false;
   } catch (const YAML::Exception& e) {

@@ -9,17 +9,13 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config/yaml_schema.h"
+
 namespace proctree {
 
 namespace {
 
-// Thrown with the node that is wrong; turned into "source:line:col: reason".
-struct Invalid {
-  YAML::Mark mark;
-  std::string reason;
-};
-
-[[noreturn]] void Fail(const YAML::Node& node, const std::string& reason) { throw Invalid{node.Mark(), reason}; }
+using namespace yaml_schema;
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
@@ -27,40 +23,8 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-// A mapping (or null, which reads as empty) with only the given keys, each at most once.
-void OnlyKeys(const YAML::Node& map, const std::string& where, const std::vector<std::string>& keys) {
-  if (map.IsNull()) return;
-  if (!map.IsMap()) Fail(map, where + " must be a mapping");
-  std::set<std::string> seen;
-  for (const auto& kv : map) {
-    const std::string k = kv.first.Scalar();
-    bool known = false;
-    for (const auto& a : keys) known = known || a == k;
-    if (!known) Fail(kv.first, "unknown key \"" + k + "\" in " + where + " (allowed: " + Join(keys) + ")");
-    if (!seen.insert(k).second) Fail(kv.first, "key \"" + k + "\" appears twice in " + where);
-  }
-}
-
 // YAML null ("key:" with nothing) reads as the zero value, as in Go's yaml.
 bool Present(const YAML::Node& n) { return n && !n.IsNull(); }
-
-std::string String(const YAML::Node& n, const std::string& where) {
-  if (!n.IsScalar()) Fail(n, where + " must be a string");
-  return n.Scalar();
-}
-
-std::vector<std::string> StringList(const YAML::Node& n, const std::string& where) {
-  if (!n.IsSequence()) Fail(n, where + " must be a list of strings");
-  std::vector<std::string> out;
-  for (const auto& item : n) out.push_back(String(item, where + " entries"));
-  return out;
-}
-
-bool Bool(const YAML::Node& n, const std::string& where) {
-  bool v = false;
-  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) Fail(n, where + " must be true or false");
-  return v;
-}
 
 std::string JoinDir(const std::string& dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || dir.empty()) return path;
@@ -325,7 +289,7 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
       if (root["basic_auth_users"]) ParseUsers(root["basic_auth_users"], &c);
       if (root["rate_limit"]) ParseRateLimit(root["rate_limit"], &c);
     }
-  } catch (const Invalid& e) {
+  } catch (const yaml_schema::Invalid& e) {
     *error = where(e.mark) + e.reason;
     return false;
   } catch (const YAML::Exception& e) {

@@ -473,3 +473,12 @@ TEST(ConfigSchemaEmptySection, MeansDefaults) {
   ASSERT_EQ(c.metrics.allow.size(), 1u);
   EXPECT_EQ(c.metrics.allow[0], "*");
 }
+
+// Shared with the web config (yaml_schema): a key given twice is an error, not "last one wins".
+TEST(ConfigSchemaDuplicateKey, IsAnError) {
+  proctree::ConfigSchemaContext ctx{proctree::CatalogNames()};
+  proctree::Config c;
+  std::string err;
+  EXPECT_FALSE(proctree::ParseConfig("labels:\n  exe: true\n  exe: false\n", "t.yml", ctx, &c, &err));
+  EXPECT_EQ(err, "t.yml:3:3: key \"exe\" appears twice in labels");
+}
