@@ -287,24 +287,35 @@ bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string
   return true;
 }
 
+// RFC 9110 12.5.3: codings by exact name with an optional q; an explicit
+// "gzip;q=0" refuses gzip even when "*" would allow it.
 bool AcceptsGzip(const char* header) {
   if (!header) return false;
   std::string h(header);
   for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto trim = [](std::string s) {
+    const auto b = s.find_first_not_of(" \t");
+    const auto e = s.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  };
+  std::optional<bool> gzip, star;
   std::size_t pos = 0;
-  while (pos < h.size()) {
-    std::size_t end = h.find(',', pos);
-    std::string token = h.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
-    pos = end == std::string::npos ? h.size() : end + 1;
-    auto b = token.find_first_not_of(" \t");
-    if (b == std::string::npos) continue;
-    token = token.substr(b);
-    if (token.rfind("gzip", 0) != 0 && token.rfind("*", 0) != 0) continue;
-    auto q = token.find("q=");
-    if (q != std::string::npos && std::strtod(token.c_str() + q + 2, nullptr) == 0.0) continue;
-    return true;
+  while (pos <= h.size()) {
+    const std::size_t end = std::min(h.find(',', pos), h.size());
+    const std::string item = h.substr(pos, end - pos);
+    pos = end + 1;
+    const std::size_t semi = item.find(';');
+    const std::string coding = trim(item.substr(0, semi));
+    bool allowed = true;
+    if (semi != std::string::npos) {
+      const std::string param = trim(item.substr(semi + 1));
+      if (param.rfind("q=", 0) == 0) allowed = std::strtod(param.c_str() + 2, nullptr) > 0.0;
+    }
+    if (coding == "gzip" || coding == "x-gzip") gzip = allowed;
+    else if (coding == "*") star = allowed;
   }
-  return false;
+  if (gzip) return *gzip;
+  return star.value_or(false);
 }
 
 std::optional<Clock::time_point> ScrapeDeadline(const char* header, Clock::time_point start) {
