@@ -35,7 +35,11 @@ std::vector<std::string> AutoGroups(const std::vector<ProcessSample>& ps, const 
   }
   std::vector<std::string> group(n);
   for (std::size_t i = 0; i < n; ++i)
-    if (head[i] != ProcessTree::kNone) group[i] = ps[static_cast<std::size_t>(head[i])].comm;
+    if (head[i] != ProcessTree::kNone) {
+      // A process may set an empty name; an empty group name would mean "no group".
+      const std::string& comm = ps[static_cast<std::size_t>(head[i])].comm;
+      group[i] = comm.empty() ? std::string(kUnnamedGroup) : comm;
+    }
   return group;
 }
 

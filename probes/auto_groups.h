@@ -13,6 +13,9 @@ namespace proctree {
 
 bool IsProcessManager(const ProcessSample& s);
 
+// The automatic group of a process whose top-most ancestor has an empty comm.
+inline constexpr std::string_view kUnnamedGroup = "(unnamed)";
+
 // group_of[i] is the group of process i, or empty for none.
 std::vector<std::string> AutoGroups(const std::vector<ProcessSample>& ps, const ProcessTree& tree);
 

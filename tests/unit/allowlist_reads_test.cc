@@ -454,5 +454,36 @@ TEST(OptionalLabels, UserOnEverySeriesAndOnceOnInfo) {
     EXPECT_EQ(line.find("user="), std::string::npos) << line;
 }
 
+// limits.max_processes keeps per-process series for the largest by rss (then
+// CPU); the rest are counted only in their groups, and the scrape says how many.
+TEST(Limits, MaxProcessesKeepsTheLargestAndFoldsTheRest) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("limits:\n  max_processes: 2\n"));
+  // Fixture rss (status VmRSS): 8672 12624 kB and 8444 12552 kB are the two largest.
+  const auto threads = Series(payload, "proctree_process_threads", {});
+  ASSERT_EQ(threads.size(), 2u) << payload.substr(0, 3000);
+  EXPECT_EQ(Series(payload, "proctree_process_threads", {"pid=\"8672\""}).size(), 1u);
+  EXPECT_EQ(Series(payload, "proctree_process_threads", {"pid=\"8444\""}).size(), 1u);
+
+  auto value = [](const std::string& line) { return std::stod(line.substr(line.rfind(' ') + 1)); };
+  const auto scraped = Series(payload, "proctree_scrape_processes", {});
+  const auto truncated = Series(payload, "proctree_scrape_truncated_processes", {});
+  ASSERT_EQ(scraped.size(), 1u);
+  ASSERT_EQ(truncated.size(), 1u);
+  EXPECT_EQ(value(truncated[0]), value(scraped[0]) - 2);
+  // Every process still counts in a group.
+  double in_groups = 0;
+  for (const auto& line : Series(payload, "proctree_group_processes", {})) in_groups += value(line);
+  EXPECT_EQ(in_groups, value(scraped[0]));
+
+  const std::string unlimited = ScrapeOnce(*probe, *RuntimeFrom(""));
+  EXPECT_EQ(Series(unlimited, "proctree_process_threads", {}).size(), static_cast<std::size_t>(value(scraped[0])));
+  const auto none = Series(unlimited, "proctree_scrape_truncated_processes", {});
+  ASSERT_EQ(none.size(), 1u);
+  EXPECT_EQ(value(none[0]), 0);
+}
+
 }  // namespace
 }  // namespace proctree

@@ -38,6 +38,12 @@ TEST(AutoGroupsTest, ProcessManagers) {
   }
 }
 
+// A process that set an empty name still belongs to a group, and so do its children.
+TEST(AutoGroupsTest, EmptyCommIsUnnamedNotUngrouped) {
+  std::vector<ProcessSample> ps = {P(1, 0, "systemd", 1), P(700, 1, "", 10), P(800, 700, "worker", 20)};
+  EXPECT_EQ(Groups(ps), (std::vector<std::string>{"", "(unnamed)", "(unnamed)"}));
+}
+
 TEST(AutoGroupsTest, SshSessionGroupsUnderSshd) {
   std::vector<ProcessSample> ps = {
       P(1, 0, "systemd", 1), P(700, 1, "sshd", 10), P(800, 700, "bash", 20), P(900, 800, "python", 30),
