@@ -6,38 +6,65 @@ namespace proctree {
 
 namespace {
 
-constexpr Fam kSubtreeFams[] = {Fam::kSubtreeProcesses, Fam::kSubtreeThreads, Fam::kSubtreeOpenFds,
-                                Fam::kSubtreeMemory, Fam::kSubtreeCpu, Fam::kSubtreeIoBytes};
-constexpr Fam kGroupFams[] = {Fam::kGroupProcesses, Fam::kGroupThreads, Fam::kGroupOpenFds,
-                              Fam::kGroupMemory, Fam::kGroupCpu, Fam::kGroupIoBytes};
+// The subtree and group families share one shape: a family per aggregate
+// figure, written the same way for both.
+struct TotalsFamily {
+  Fam subtree, group;
+  void (*write)(TextWriter& w, const std::string& prefix, const AggregateTotals& t);
+};
 
-// Subtree and group families share one shape; `fams` lists them in the
-// order processes, threads, open_fds, memory, cpu, io. rows: (escaped label
-// prefix, totals).
-void WriteTotals(const Fam (&fams)[6], const EnabledFamilies& enabled,
+const TotalsFamily kTotals[] = {
+    {Fam::kSubtreeProcesses, Fam::kGroupProcesses,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, static_cast<double>(t.processes)); }},
+    {Fam::kSubtreeThreads, Fam::kGroupThreads,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, t.threads); }},
+    {Fam::kSubtreeOpenFds, Fam::kGroupOpenFds,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, t.open_fds); }},
+    {Fam::kSubtreeMemory, Fam::kGroupMemory,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       for (int m = 0; m < static_cast<int>(MemType::kCount); ++m)
+         w.Sample(p, {{"memtype", MemTypeName(static_cast<MemType>(m))}}, t.memory[static_cast<std::size_t>(m)]);
+     }},
+    {Fam::kSubtreeCpu, Fam::kGroupCpu,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"mode", "user"}}, t.counters.cpu_user);
+       w.Sample(p, {{"mode", "system"}}, t.counters.cpu_system);
+     }},
+    {Fam::kSubtreeIoBytes, Fam::kGroupIoBytes,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"direction", "read"}}, t.counters.io_read);
+       w.Sample(p, {{"direction", "write"}}, t.counters.io_write);
+     }},
+    {Fam::kSubtreePageFaults, Fam::kGroupPageFaults,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"kind", "minor"}}, t.counters.minor_faults);
+       w.Sample(p, {{"kind", "major"}}, t.counters.major_faults);
+     }},
+    {Fam::kSubtreeContextSwitches, Fam::kGroupContextSwitches,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"kind", "voluntary"}}, t.counters.ctx_voluntary);
+       w.Sample(p, {{"kind", "involuntary"}}, t.counters.ctx_involuntary);
+     }},
+    {Fam::kSubtreeIoChars, Fam::kGroupIoChars,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"direction", "read"}}, t.counters.io_read_chars);
+       w.Sample(p, {{"direction", "write"}}, t.counters.io_write_chars);
+     }},
+    {Fam::kSubtreeIoSyscalls, Fam::kGroupIoSyscalls,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"direction", "read"}}, t.counters.io_read_syscalls);
+       w.Sample(p, {{"direction", "write"}}, t.counters.io_write_syscalls);
+     }},
+};
+
+// rows: (escaped label prefix, totals); subtree picks which family of each pair.
+void WriteTotals(bool subtree, const EnabledFamilies& enabled,
                  const std::vector<std::pair<std::string, const AggregateTotals*>>& rows, TextWriter& w) {
-  for (int k = 0; k < 6; ++k) {
-    if (!enabled.has(fams[k])) continue;
-    w.Begin(fams[k]);
-    for (const auto& [prefix, t] : rows) {
-      switch (k) {
-        case 0: w.Sample(prefix, static_cast<double>(t->processes)); break;
-        case 1: w.Sample(prefix, t->threads); break;
-        case 2: w.Sample(prefix, t->open_fds); break;
-        case 3:
-          for (int m = 0; m < static_cast<int>(MemType::kCount); ++m)
-            w.Sample(prefix, {{"memtype", MemTypeName(static_cast<MemType>(m))}},
-                     t->memory[static_cast<std::size_t>(m)]);
-          break;
-        case 4:
-          w.Sample(prefix, {{"mode", "user"}}, t->counters.cpu_user);
-          w.Sample(prefix, {{"mode", "system"}}, t->counters.cpu_system);
-          break;
-        default:
-          w.Sample(prefix, {{"direction", "read"}}, t->counters.io_read);
-          w.Sample(prefix, {{"direction", "write"}}, t->counters.io_write);
-      }
-    }
+  for (const TotalsFamily& f : kTotals) {
+    const Fam fam = subtree ? f.subtree : f.group;
+    if (!enabled.has(fam)) continue;
+    w.Begin(fam);
+    for (const auto& [prefix, t] : rows) f.write(w, prefix, *t);
   }
 }
 
@@ -48,10 +75,8 @@ bool AnyTreeFamily(const EnabledFamilies& e) {
 }
 
 bool AnyAggregateFamily(const EnabledFamilies& e) {
-  for (Fam f : kSubtreeFams)
-    if (e.has(f)) return true;
-  for (Fam f : kGroupFams)
-    if (e.has(f)) return true;
+  for (const TotalsFamily& f : kTotals)
+    if (e.has(f.subtree) || e.has(f.group)) return true;
   return false;
 }
 
@@ -80,7 +105,7 @@ void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<i
   std::vector<std::pair<std::string, const AggregateTotals*>> totals_rows;
   totals_rows.reserve(agg.subtrees.size());
   for (const auto& st : agg.subtrees) totals_rows.emplace_back(prefixes[static_cast<std::size_t>(st.root)], &st.totals);
-  WriteTotals(kSubtreeFams, enabled, totals_rows, w);
+  WriteTotals(true, enabled, totals_rows, w);
 
   totals_rows.clear();
   for (const auto& g : agg.groups) {
@@ -88,7 +113,7 @@ void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<i
     AppendLabel(&prefix, "group", SanitizeUtf8(g.name));
     totals_rows.emplace_back(std::move(prefix), &g.totals);
   }
-  WriteTotals(kGroupFams, enabled, totals_rows, w);
+  WriteTotals(false, enabled, totals_rows, w);
 }
 
 }  // namespace proctree

@@ -21,15 +21,33 @@ TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
   TreeCounters v;
   v.cpu_user = Get(s.cpu_user_seconds) + Get(s.children_user_seconds);
   v.cpu_system = Get(s.cpu_system_seconds) + Get(s.children_system_seconds);
+  v.minor_faults = GetU(s.minor_faults) + GetU(s.children_minor_faults);
+  v.major_faults = GetU(s.major_faults) + GetU(s.children_major_faults);
+  v.ctx_voluntary = GetU(s.voluntary_ctxt_switches);
+  v.ctx_involuntary = GetU(s.involuntary_ctxt_switches);
   v.io_read = GetU(s.io_read_bytes);
   v.io_write = GetU(s.io_write_bytes);
-  // The kernel does not say which part of io came from reaped children, so
-  // all of it may have; an over-estimate only means less is carried, and
-  // the clamp still keeps the total from dropping.
+  v.io_read_chars = GetU(s.io_read_chars);
+  v.io_write_chars = GetU(s.io_write_chars);
+  v.io_read_syscalls = GetU(s.io_read_syscalls);
+  v.io_write_syscalls = GetU(s.io_write_syscalls);
+  // What reaped children moved into this process. The kernel folds a reaped
+  // child's times and faults into c*time/c*flt, and its io (all four io
+  // figures) into the parent's own; it does not say which part of io came
+  // from children, so all of it may have. An over-estimate only means less
+  // is carried, and the clamp still keeps the total from dropping. Context
+  // switches are never folded into a parent.
+  *absorbed = TreeCounters{};
   absorbed->cpu_user = Get(s.children_user_seconds);
   absorbed->cpu_system = Get(s.children_system_seconds);
+  absorbed->minor_faults = GetU(s.children_minor_faults);
+  absorbed->major_faults = GetU(s.children_major_faults);
   absorbed->io_read = v.io_read;
   absorbed->io_write = v.io_write;
+  absorbed->io_read_chars = v.io_read_chars;
+  absorbed->io_write_chars = v.io_write_chars;
+  absorbed->io_read_syscalls = v.io_read_syscalls;
+  absorbed->io_write_syscalls = v.io_write_syscalls;
   return v;
 }
 
@@ -80,19 +98,13 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
     auto shortfall = [](double gone_v, double now_v, double before_v) {
       return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
     };
-    carry_.cpu_user += shortfall(gone.cpu_user, p.absorbed.cpu_user, p.absorbed_before.cpu_user);
-    carry_.cpu_system += shortfall(gone.cpu_system, p.absorbed.cpu_system, p.absorbed_before.cpu_system);
-    carry_.io_read += shortfall(gone.io_read, p.absorbed.io_read, p.absorbed_before.io_read);
-    carry_.io_write += shortfall(gone.io_write, p.absorbed.io_write, p.absorbed_before.io_write);
+    for (auto f : TreeCounters::kAll) carry_.*f += shortfall(gone.*f, p.absorbed.*f, p.absorbed_before.*f);
   }
 
   TreeCounters total = carry_;
   for (const auto& m : members) total += m.value;
   if (!first_) {
-    ClampUp(total.cpu_user, carry_.cpu_user, total_.cpu_user);
-    ClampUp(total.cpu_system, carry_.cpu_system, total_.cpu_system);
-    ClampUp(total.io_read, carry_.io_read, total_.io_read);
-    ClampUp(total.io_write, carry_.io_write, total_.io_write);
+    for (auto f : TreeCounters::kAll) ClampUp(total.*f, carry_.*f, total_.*f);
   }
   first_ = false;
   total_ = total;

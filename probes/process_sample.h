@@ -47,6 +47,8 @@ struct ProcessSample {
   Field<double> blkio_delay_seconds;
   Field<std::uint64_t> minor_faults;
   Field<std::uint64_t> major_faults;
+  Field<std::uint64_t> children_minor_faults;  // of waited-for (reaped) children
+  Field<std::uint64_t> children_major_faults;
   Field<std::int64_t> threads;
   Field<std::int64_t> nice;
 

@@ -257,16 +257,26 @@ class TreeTest(harness.IntegrationTest):
         _, samples = self.scrape(self.exporter)
         return samples
 
+    # Every subtree counter family and its label values: none may drop while its root lives.
+    SUBTREE_COUNTERS = [
+        ("proctree_subtree_cpu_seconds_total", "mode", ("user", "system")),
+        ("proctree_subtree_page_faults_total", "kind", ("minor", "major")),
+        ("proctree_subtree_context_switches_total", "kind", ("voluntary", "involuntary")),
+        ("proctree_subtree_io_bytes_total", "direction", ("read", "write")),
+        ("proctree_subtree_io_chars_total", "direction", ("read", "write")),
+        ("proctree_subtree_io_syscalls_total", "direction", ("read", "write")),
+    ]
+
     def assert_never_drops(self, history, pids):
-        """history: [(step, samples)]; each pid's subtree CPU, per mode, never decreases."""
+        """history: [(step, samples)]; each pid's subtree counters never decrease."""
         for pid in pids:
-            for mode in ("user", "system"):
-                seq = [(step, one(s, "proctree_subtree_cpu_seconds_total", pid=str(pid), mode=mode).value)
-                       for step, s in history]
-                for (step0, v0), (step1, v1) in zip(seq, seq[1:]):
-                    self.assertGreaterEqual(
-                        v1, v0, f"proctree_subtree_cpu_seconds_total{{pid={pid},mode={mode}}} dropped "
-                                f"from {v0} ({step0}) to {v1} ({step1}); all: {seq}")
+            for family, label, values in self.SUBTREE_COUNTERS:
+                for v in values:
+                    seq = [(step, one(s, family, pid=str(pid), **{label: v}).value) for step, s in history]
+                    for (step0, v0), (step1, v1) in zip(seq, seq[1:]):
+                        self.assertGreaterEqual(
+                            v1, v0, f"{family}{{pid={pid},{label}={v}}} dropped "
+                                    f"from {v0} ({step0}) to {v1} ({step1}); all: {seq}")
 
     def wait_scrapes(self, prom, series, after, at_least, what):
         """Waits until Prometheus holds at least `at_least` samples of the one series `series`

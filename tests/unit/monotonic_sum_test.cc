@@ -241,5 +241,35 @@ TEST(MonotonicSumTest, EmptySetAfterEverythingExitedKeepsTotal) {
   ExpectCounters(sum.carry(), 5, 1, 7, 9);
 }
 
+// Page faults fold into a reaping parent's cminflt/cmajflt like CPU time;
+// context switches fold into nobody, so an exited member's are carried.
+TEST(MonotonicSumTest, FaultsAreAbsorbedContextSwitchesAreCarried) {
+  auto sample = [](std::int64_t pid, std::uint64_t start, std::uint64_t minflt, std::uint64_t cminflt,
+                   std::uint64_t vol) {
+    ProcessSample s;
+    s.pid = pid;
+    s.start_time_ticks = start;
+    s.minor_faults.set(minflt);
+    s.children_minor_faults.set(cminflt);
+    s.major_faults.set(0);
+    s.children_major_faults.set(0);
+    s.voluntary_ctxt_switches.set(vol);
+    s.involuntary_ctxt_switches.set(0);
+    return s;
+  };
+  MonotonicSum sum;
+  Alive alive{{kP, kC}};
+  TreeCounters t = sum.Update({M(sample(kP.pid, kP.start, 100, 0, 10)), M(sample(kC.pid, kC.start, 40, 0, 7), kP)}, alive);
+  EXPECT_DOUBLE_EQ(t.minor_faults, 140);
+  EXPECT_DOUBLE_EQ(t.ctx_voluntary, 17);
+  // C exits; P reaps it: P's cminflt grows by C's 40 faults; C's 7 switches go nowhere.
+  alive.keys = {kP};
+  t = sum.Update({M(sample(kP.pid, kP.start, 100, 40, 10))}, alive);
+  EXPECT_DOUBLE_EQ(t.minor_faults, 140);
+  EXPECT_DOUBLE_EQ(t.ctx_voluntary, 17);
+  EXPECT_DOUBLE_EQ(sum.carry().minor_faults, 0);
+  EXPECT_DOUBLE_EQ(sum.carry().ctx_voluntary, 7);
+}
+
 }  // namespace
 }  // namespace proctree

@@ -27,6 +27,8 @@ TEST(StatParser, NormalProcess) {
   EXPECT_EQ(f.flags, 4194624u);
   EXPECT_EQ(f.minflt, 590u);
   EXPECT_EQ(f.majflt, 0u);
+  EXPECT_EQ(f.cminflt, 208u);  // field 11
+  EXPECT_EQ(f.cmajflt, 0u);    // field 13
   EXPECT_EQ(f.utime, 27u);
   EXPECT_EQ(f.stime, 35u);
   EXPECT_EQ(f.cutime, 20);
@@ -134,6 +136,21 @@ TEST(StatParser, Field42IsDelayacctBlkioTicks) {
   EXPECT_EQ(f.starttime, 162464u);
   ASSERT_TRUE(f.delayacct_blkio_ticks.has_value());
   EXPECT_EQ(*f.delayacct_blkio_ticks, 42u);
+}
+
+// Every field holds its own number, so a swapped pair would show.
+TEST(StatParser, FaultAndTimeFieldsInOrder) {
+  std::string text = "1 (x) S";
+  for (int field = 4; field <= 42; ++field) text += " " + std::to_string(field);
+  StatFields f;
+  ASSERT_TRUE(ParseStat(text, &f));
+  EXPECT_EQ(f.minflt, 10u);
+  EXPECT_EQ(f.cminflt, 11u);
+  EXPECT_EQ(f.majflt, 12u);
+  EXPECT_EQ(f.cmajflt, 13u);
+  EXPECT_EQ(f.utime, 14u);
+  EXPECT_EQ(f.cstime, 17);
+  EXPECT_EQ(f.starttime, 22u);
 }
 
 TEST(StatParser, OldKernelWithoutField42) {

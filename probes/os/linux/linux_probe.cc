@@ -147,6 +147,8 @@ class Reader {
     else s->blkio_delay_seconds.mark(FieldState::kUnsupported);
     s->minor_faults.set(st.minflt);
     s->major_faults.set(st.majflt);
+    s->children_minor_faults.set(st.cminflt);
+    s->children_major_faults.set(st.cmajflt);
     s->threads.set(st.num_threads);
     s->nice.set(st.nice);
   }

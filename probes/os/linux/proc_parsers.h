@@ -16,6 +16,7 @@ struct StatFields {
   std::int64_t ppid = 0;
   std::uint64_t flags = 0;
   std::uint64_t minflt = 0, majflt = 0;
+  std::uint64_t cminflt = 0, cmajflt = 0;  // of waited-for children
   std::uint64_t utime = 0, stime = 0;    // clock ticks
   std::int64_t cutime = 0, cstime = 0;   // clock ticks
   std::int64_t nice = 0;

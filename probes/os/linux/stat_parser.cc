@@ -22,7 +22,6 @@ bool ParseStat(std::string_view text, StatFields* out) {
 
   // Field numbers as in proc(5); 3 is state, already taken.
   std::int64_t skip_i = 0;
-  std::uint64_t skip_u = 0;
   std::int64_t priority = 0;
   if (!TakeNumber(rest, &out->ppid)) return false;    // 4
   if (!TakeNumber(rest, &skip_i)) return false;       // 5 pgrp
@@ -31,9 +30,9 @@ bool ParseStat(std::string_view text, StatFields* out) {
   if (!TakeNumber(rest, &skip_i)) return false;       // 8 tpgid
   if (!TakeNumber(rest, &out->flags)) return false;   // 9
   if (!TakeNumber(rest, &out->minflt)) return false;  // 10
-  if (!TakeNumber(rest, &skip_u)) return false;       // 11 cminflt
+  if (!TakeNumber(rest, &out->cminflt)) return false; // 11
   if (!TakeNumber(rest, &out->majflt)) return false;  // 12
-  if (!TakeNumber(rest, &skip_u)) return false;       // 13 cmajflt
+  if (!TakeNumber(rest, &out->cmajflt)) return false; // 13
   if (!TakeNumber(rest, &out->utime)) return false;   // 14
   if (!TakeNumber(rest, &out->stime)) return false;   // 15
   if (!TakeNumber(rest, &out->cutime)) return false;  // 16
