@@ -161,8 +161,8 @@ const char* const kDenyIo = R"(
 metrics:
   deny:
     - proctree_process_io_*
-    - proctree_subtree_io_bytes_total
-    - proctree_group_io_bytes_total
+    - proctree_subtree_io_*
+    - proctree_group_io_*
 )";
 
 // ---------------------------------------------------------------------------
