@@ -97,6 +97,21 @@ def free_port():
 # Processes
 
 
+def close_stdin_and_wait(proc, timeout=10):
+    """For helpers that exit when their stdin closes: closes it, waits, kills on timeout.
+    Returns the exit code."""
+    if proc.stdin:
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    return stop_process(proc, signal.SIGKILL)
+
+
 def stop_process(proc, sig=signal.SIGTERM, timeout=10):
     """Signals proc and waits; kills it when it does not exit in time. Returns the exit code."""
     if proc.poll() is None:
@@ -213,16 +228,7 @@ class Workload:
 
     def stop(self, timeout=10):
         """Closes stdin (the workload's signal to exit) and waits; kills on timeout."""
-        if self.proc.stdin:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        return stop_process(self.proc, signal.SIGKILL)
+        return close_stdin_and_wait(self.proc, timeout)
 
 
 def read_lines_until(stream, pattern, timeout, what):
@@ -453,20 +459,22 @@ def promtool_check_metrics(payload):
 class Prometheus:
     """A real Prometheus server on 127.0.0.1 scraping `targets` (job name -> host:port)."""
 
-    def __init__(self, workdir, targets, scrape_interval="2s", timeout=30, attempts=3):
+    def __init__(self, workdir, targets=None, scrape_interval="2s", timeout=30, attempts=3, scrape_config=None):
+        """targets: job name -> host:port; or scrape_config: the scrape_configs list items as
+        YAML text (indented two spaces), for scrapes with TLS, basic auth or params."""
         self.workdir = workdir
         self.proc = None
         config = os.path.join(workdir, "prometheus.yml")
+        if scrape_config is None:
+            scrape_config = "".join(f"  - job_name: {job}\n"
+                                    "    static_configs:\n"
+                                    f"      - targets: ['{address}']\n" for job, address in targets.items())
         with open(config, "w") as f:
             f.write("global:\n"
                     f"  scrape_interval: {scrape_interval}\n"
                     f"  scrape_timeout: {scrape_interval}\n"
                     f"  evaluation_interval: {scrape_interval}\n"
-                    "scrape_configs:\n")
-            for job, address in targets.items():
-                f.write(f"  - job_name: {job}\n"
-                        "    static_configs:\n"
-                        f"      - targets: ['{address}']\n")
+                    "scrape_configs:\n" + scrape_config)
         # The free port can be taken between the probe and Prometheus' bind: retry then.
         for attempt in range(1, attempts + 1):
             self.port = free_port()

@@ -49,16 +49,7 @@ class MapsWorkload:
         self.file = fields["file"]
 
     def stop(self, timeout=10):
-        if self.proc.stdin:
-            try:
-                self.proc.stdin.close()
-            except OSError:
-                pass
-        try:
-            self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            pass
-        return harness.stop_process(self.proc, signal.SIGKILL)
+        return harness.close_stdin_and_wait(self.proc, timeout)
 
 
 def write_config(directory, name, text):

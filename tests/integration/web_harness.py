@@ -204,55 +204,11 @@ class Background:
 
 
 def start_prometheus(test, workdir, scrape_config, **kwargs):
-    """Starts Prometheus with a scrape config of the test's own; stopped at cleanup."""
-    p = _CustomPrometheus(workdir, os.path.join(workdir, "prometheus.yml"), scrape_config, **kwargs)
+    """Starts Prometheus with the test's own scrape_configs items (TLS, basic auth, params);
+    stopped at cleanup."""
+    p = harness.Prometheus(workdir, scrape_config=scrape_config, **kwargs)
     test.addCleanup(p.stop)
     return p
-
-
-class _CustomPrometheus:
-    """harness.Prometheus, started on a config with the test's scrape_configs
-    (YAML list items, indented two spaces): TLS, basic auth, params."""
-
-    def __init__(self, workdir, config, scrape_config, scrape_interval="2s", timeout=30, attempts=3):
-        self.workdir = workdir
-        self.proc = None
-        with open(config, "w") as f:
-            f.write("global:\n"
-                    f"  scrape_interval: {scrape_interval}\n"
-                    f"  scrape_timeout: {scrape_interval}\n"
-                    f"  evaluation_interval: {scrape_interval}\n"
-                    "scrape_configs:\n" + scrape_config)
-        for attempt in range(1, attempts + 1):
-            self.port = harness.free_port()
-            self.base_url = f"http://127.0.0.1:{self.port}"
-            self.log_path = os.path.join(workdir, f"prometheus-{attempt}.log")
-            with open(self.log_path, "wb") as log:
-                self.proc = subprocess.Popen(
-                    [harness.tool("prometheus"), f"--config.file={config}",
-                     f"--storage.tsdb.path={os.path.join(workdir, 'data')}",
-                     f"--web.listen-address=127.0.0.1:{self.port}", "--log.level=warn"],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-
-            def ready():
-                if self.proc.poll() is not None:
-                    return "exited"
-                return harness.http(self.base_url + "/-/ready", timeout=2).status == 200
-
-            try:
-                state = harness.poll(ready, timeout, "Prometheus /-/ready")
-            except BaseException:
-                self.stop()
-                raise
-            if state is True:
-                return
-            if "address already in use" not in self.log().lower() or attempt == attempts:
-                raise AssertionError(f"Prometheus exited with {self.proc.returncode}; log:\n{self.log()}")
-
-    log = harness.Prometheus.log
-    api = harness.Prometheus.api
-    query = harness.Prometheus.query
-    stop = harness.Prometheus.stop
 
 
 def port_closed_by_peer(sock, timeout):
