@@ -221,6 +221,15 @@ class Redactor {
     return false;
   }
 
+  // The scheme ending at `colon` ("...http://") is http or https, any case.
+  static bool IsHttpScheme(std::string_view w, std::size_t colon) {
+    std::size_t s = colon;
+    while (s > 0 && ((w[s - 1] >= 'a' && w[s - 1] <= 'z') || (w[s - 1] >= 'A' && w[s - 1] <= 'Z'))) --s;
+    std::string scheme(w.substr(s, colon - s));
+    for (char& c : scheme) c = static_cast<char>(c | 0x20);
+    return scheme == "http" || scheme == "https";
+  }
+
   static void MaskUrlPasswords(std::string_view w, unsigned char* mask) {
     // Positions of "://", each URL's search bounded by the next one.
     std::size_t p = w.find("://");
@@ -229,7 +238,11 @@ class Redactor {
       std::size_t limit = next == std::string_view::npos ? w.size() : next;
       std::size_t j = p + 3;
       while (j < limit && w[j] != ':' && w[j] != '/' && w[j] != '@' && w[j] != '?' && w[j] != '#') ++j;
-      if (j < limit && w[j] == ':') {
+      if (j < limit && w[j] == '@' && j > p + 3 && IsHttpScheme(w, p)) {
+        // https://TOKEN@host: git and CI tools put access tokens in the user
+        // part of http(s) URLs; ssh://git@host keeps its login name.
+        MaskRange(mask, p + 3, j);
+      } else if (j < limit && w[j] == ':') {
         std::size_t pass = j + 1;
         std::size_t at = std::string_view::npos;
         for (std::size_t k = pass; k < limit; ++k) {

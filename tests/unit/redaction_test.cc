@@ -166,6 +166,11 @@ TEST(RedactCmdlineTest, UrlUserinfo) {
   // A user without password, and host:port, are not userinfo secrets.
   EXPECT_EQ(R({"git", "clone", "ssh://git@github.com/x/y"}), "git clone ssh://git@github.com/x/y");
   EXPECT_EQ(R({"app", "http://[::1]:8080/metrics"}), "app http://[::1]:8080/metrics");
+  // A user-only http(s) userinfo is where git and CI tools put access tokens.
+  EXPECT_EQ(R({"git", "clone", "https://ghp_abc123@github.com/x/y"}), "git clone https://<redacted>@github.com/x/y");
+  EXPECT_EQ(R({"app", "--remote=HTTP://tok@h/x"}), "app --remote=HTTP://<redacted>@h/x");
+  EXPECT_EQ(R({"app", "xhttps://tok@h"}), "app xhttps://tok@h");
+  EXPECT_EQ(R({"app", "https://@h"}), "app https://@h");
 }
 
 // --- rule 5: header values; words inside one argument ---
