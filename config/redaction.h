@@ -37,7 +37,8 @@
 //     pairs after '?', '&', ';', ',' or '=' (URL queries, `--set a.token=x`,
 //     `--opts=user=u,password=p`) are redacted up to the next '&', ';' or ','.
 //     `LANG=C` stays.
-//  4. URLs with userinfo: scheme://user:pass@host -> scheme://user:<redacted>@host
+//  4. URLs with userinfo: scheme://user:pass@host -> scheme://user:<redacted>@host;
+//     in http(s) URLs also a lone user: https://TOKEN@host -> https://<redacted>@host
 //     (also `redis://:pass@host`). The password runs to the last '@' before the
 //     next "://" in the word, so an unencoded '@' or '/' in it stays hidden.
 //     `scheme://user@host` (no ':') is left alone: a bare user name, although
