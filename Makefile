@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: deps configure build run test clean
+.PHONY: deps configure build run test test-fast clean
 
 deps:
 	@scripts/install-deps.sh
@@ -17,7 +17,13 @@ build: configure
 run: build
 	$(BUILD_DIR)/proctree_exporter $(ARGS)
 
-test: build
+# The whole suite, as CI runs it: the release build's tests, then the same
+# tests under ASan+UBSan and under TSan, and a fuzz smoke run of every target.
+# `make test-fast` is the first step alone.
+test: test-fast test-asan test-tsan fuzz-smoke
+	@echo "make test: every step passed"
+
+test-fast: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 clean:
@@ -28,17 +34,18 @@ clean:
 bench: build
 	python3 tests/bench/scrape_bench.py --binary $(BUILD_DIR)/proctree_exporter --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
-# Sanitizer configurations: the same tests under ASan+UBSan, and under TSan.
+# Sanitizer configurations: the same tests under ASan+UBSan, and under TSan;
+# the soak (label soak) runs only in the release build.
 .PHONY: test-asan test-tsan
 test-asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=address >/dev/null
 	@cmake --build build-asan -j $(JOBS)
-	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE soak
 
 test-tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=thread >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
-	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) -LE soak
 
 # Fuzzing (libFuzzer, clang, with ASan+UBSan): `make fuzz` for FUZZ_SECONDS per
 # target; `make fuzz-smoke` for a short run.
