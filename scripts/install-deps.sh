@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the build and the tests need, only those
 # missing, so `make run` and `make test` work on a fresh machine as root.
+#
+#   scripts/install-deps.sh [--build | --container]
+#
+# --build (also PROCTREE_DEPS=build, which reaches it through `make build`):
+# only what compiles the exporter, for the container image's build stage.
+# --container: only what `make container-test` adds (buildah, podman, ...).
 set -euo pipefail
 
 packages=(
@@ -14,6 +20,23 @@ packages=(
   libssl3 libssl-dev libcrypt1 libcrypt-dev openssl
   clang libclang-rt-14-dev
 )
+
+case ${1:-${PROCTREE_DEPS:-all}} in
+  all | --all) ;;
+  build | --build)
+    packages=(
+      build-essential cmake pkg-config
+      prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libre2-dev zlib1g-dev
+      libssl-dev libcrypt-dev
+    ) ;;
+  container | --container)
+    # A daemonless image build and run (scripts/container-*.sh: vfs storage,
+    # runc, a debootstrapped base image), and the test's promtool and python3.
+    packages=(buildah podman runc debootstrap prometheus python3) ;;
+  *)
+    echo "usage: $0 [--build | --container]" >&2
+    exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
