@@ -22,7 +22,7 @@ std::string Usage() {
          "\n"
          "  --web.telemetry-path=PATH   Path under which to expose metrics. Default: /metrics\n"
          "  --config.file=FILE          YAML configuration; the embedded default when absent.\n"
-         "  --procfs=PATH               procfs mount point. Default: /proc\n"
+         "  --path.procfs=PATH          procfs mount point (also --procfs). Default: /proc\n"
          "  --log.level=LEVEL           debug, info, warn or error. Default: info\n"
          "  --log.format=FORMAT         logfmt or json. Default: logfmt\n"
          "  --web.config.file=FILE      exporter-toolkit web config (TLS, basic auth, headers).\n"
@@ -32,7 +32,10 @@ std::string Usage() {
          "  --web.disable-exporter-metrics\n"
          "                              Leave out the exporter's own process_* and proctree_scrape_* metrics.\n"
          "  --config.check              Validate the configuration and exit 0 (valid) or 1.\n"
-         "  --once                      Print one scrape to stdout and exit.\n";
+         "  --once                      Print one scrape to stdout and exit.\n"
+         "  --health-check=URL          GET the URL (http:// or https://, certificate unchecked) and exit\n"
+         "                              0 on a 2xx answer, 1 otherwise: a HEALTHCHECK without curl.\n"
+         "  --health-check.timeout=DUR  How long the health check may take (Go duration). Default: 5s\n";
 }
 
 FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& version_text, Flags* out,
@@ -72,6 +75,18 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
          return true;
        }},
       {"procfs", [&](const std::string& v) { out->procfs = v; return true; }},
+      {"path.procfs", [&](const std::string& v) { out->procfs = v; return true; }},
+      {"health-check", [&](const std::string& v) { out->health_check_url = v; return true; }},
+      {"health-check.timeout",
+       [&](const std::string& v) {
+         double s = 0;
+         if (!ParseGoDuration(v, &s) || s < 0.001 || s > 3600) {
+           *message = "--health-check.timeout must be a duration from 1ms to 1h, such as 5s or 500ms: " + v;
+           return false;
+         }
+         out->health_check_timeout_seconds = s;
+         return true;
+       }},
       {"log.level",
        [&](const std::string& v) {
          log::Level l;

@@ -1,6 +1,7 @@
 #pragma once
 // Command-line flags, named as the Prometheus ecosystem names them
 // (node_exporter, exporter-toolkit). Both --flag=value and --flag value work.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct Flags {
   int web_max_requests = 40;    // concurrent scrapes; 0: no limit
   double web_request_timeout_seconds = 10;
   bool web_disable_exporter_metrics = false;
+  // --health-check=URL: GET it, exit 0 on 2xx, else 1 (a container HEALTHCHECK).
+  std::optional<std::string> health_check_url;
+  double health_check_timeout_seconds = 5;
 };
 
 enum class FlagsOutcome { kRun, kExitOk, kUsageError };

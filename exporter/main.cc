@@ -7,6 +7,7 @@
 
 #include "exporter/build_version.h"
 #include "exporter/flags.h"
+#include "exporter/health_check.h"
 #include "exporter/http_server.h"
 #include "exporter/log.h"
 #include "exporter/metric_catalog.h"
@@ -41,6 +42,9 @@ int main(int argc, char** argv) {
     case FlagsOutcome::kRun:
       break;
   }
+  if (flags.health_check_url)
+    return HealthCheckMain(*flags.health_check_url, std::chrono::milliseconds(static_cast<long long>(
+                                                        flags.health_check_timeout_seconds * 1000)));
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kLogfmt;
   log::ParseLevel(flags.log_level, &level);
