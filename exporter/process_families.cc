@@ -5,6 +5,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "config/redaction.h"
 #include "exporter/utf8.h"
 
 namespace proctree {
@@ -66,6 +67,11 @@ const std::vector<SimpleFamily>& SimpleFamilies() {
 #undef FIELD
 
 }  // namespace
+
+std::string CmdlineLabel(std::string_view raw_cmdline, std::size_t max_bytes) {
+  static const RedactionRules kRules = RedactionRules::Defaults();
+  return RedactCmdline(SanitizeUtf8(raw_cmdline), kRules, max_bytes);
+}
 
 std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps,
                                               const std::vector<OptionalLabels>& optional) {

@@ -1,6 +1,8 @@
 #pragma once
 // Writes one scan's per-process families and the per-state process counts.
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/metric_catalog.h"
@@ -15,6 +17,12 @@ namespace proctree {
 struct OptionalLabels {
   std::string user, exe, cgroup, container_id, cmdline;
 };
+
+// The cmdline label from /proc/[pid]/cmdline as read: redacted
+// (config/redaction.h) and at most max_bytes of valid UTF-8. Invalid bytes
+// become U+FFFD (3 bytes each) before the cut, not after, so that the label
+// and not the raw command line is what fits in labels.cmdline_max_length.
+std::string CmdlineLabel(std::string_view raw_cmdline, std::size_t max_bytes);
 
 // `pid="..",comm=".."` (plus optional labels) per process, sanitized to
 // UTF-8 and escaped once per scrape, shared by every series of that process.

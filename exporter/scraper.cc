@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 
-#include "config/redaction.h"
-
 #include "exporter/log.h"
 #include "exporter/process_families.h"
 #include "exporter/text_writer.h"
@@ -56,7 +54,6 @@ std::size_t ApplyLimit(const std::vector<ProcessSample>& ps, std::size_t limit, 
 std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
                                          const LabelPolicy& policy) {
   if (!policy.user && !policy.exe && !policy.cgroup && !policy.container_id && !policy.cmdline) return {};
-  static const RedactionRules kRules = RedactionRules::Defaults();
   std::vector<OptionalLabels> out(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) {
     if (policy.user) out[i].user = facts[i].user.empty() && ps[i].uid.has_value() ? std::to_string(ps[i].uid.value) : facts[i].user;
@@ -65,7 +62,7 @@ std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, c
     if (policy.container_id) out[i].container_id = facts[i].container_id;
     // Environment variables are never read; the command line only when asked for, redacted.
     if (policy.cmdline && ps[i].cmdline.has_value())
-      out[i].cmdline = RedactCmdline(ps[i].cmdline.value, kRules, policy.cmdline_max_length);
+      out[i].cmdline = CmdlineLabel(ps[i].cmdline.value, policy.cmdline_max_length);
   }
   return out;
 }

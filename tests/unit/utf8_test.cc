@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "exporter/process_families.h"
 #include "exporter/utf8.h"
 
 namespace proctree {
@@ -73,4 +74,27 @@ TEST(Utf8, CutSequenceBecomesOneReplacement) {
   // A surrogate's lead is cut at its first bad byte; the rest are lone continuations.
   EXPECT_EQ(proctree::SanitizeUtf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(proctree::SanitizeUtf8("\xF0\x9F\x98\x80"), "\xF0\x9F\x98\x80");
+}
+
+// The cmdline label is cut to labels.cmdline_max_length after invalid bytes
+// become U+FFFD (3 bytes each). Cut first, a command line of invalid bytes
+// came out up to three times over its budget (found by
+// tests/robustness/test_hostile_processes.py).
+TEST(Utf8, CmdlineLabelFitsItsBudgetAfterReplacement) {
+  const std::string ffd = "\xEF\xBF\xBD";
+  const std::string ellipsis = "\xE2\x80\xA6";
+  const std::string raw = std::string("huge\xFF\xFE") + std::string("-cmdline", 8) + std::string(1, '\0') +
+                          std::string(300, '\xFF') + std::string(1, '\0');
+  for (std::size_t max : {16u, 17u, 18u, 19u, 24u, 100u, 200u}) {
+    const std::string label = proctree::CmdlineLabel(raw, max);
+    EXPECT_LE(label.size(), max) << max;
+    EXPECT_GE(label.size() + 2, max) << max;  // the cut backs off at most a character's first bytes
+    EXPECT_TRUE(proctree::IsValidUtf8(label)) << max;
+    EXPECT_EQ(label.substr(label.size() - 3), ellipsis) << max;
+  }
+  // The cut backs off before a U+FFFD it would split.
+  EXPECT_EQ(proctree::CmdlineLabel(raw, 24), "huge" + ffd + ffd + "-cmdline " + ellipsis);
+  // Under the budget nothing is cut; secrets next to invalid bytes are still redacted.
+  const std::string secret = std::string("db\xFF", 3) + std::string(1, '\0') + "--password=\xFF" + "hunter2";
+  EXPECT_EQ(proctree::CmdlineLabel(secret, 256), "db" + ffd + " --password=<redacted>");
 }
