@@ -19,7 +19,13 @@ packages=(
   # libxcrypt for bcrypt basic auth, the openssl command for the TLS tests.
   libssl3 libssl-dev libcrypt1 libcrypt-dev openssl
   clang libclang-rt-14-dev
+  # tests/deploy: YAML parsing, and the compose file's schema (docker-compose v1
+  # validates without a Docker engine).
+  python3-yaml docker-compose
 )
+# tests/deploy validates the Kubernetes manifests with npm packages; Debian's npm
+# only where no Node.js came with npm (Debian's would replace such a Node.js).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 case ${1:-${PROCTREE_DEPS:-all}} in
   all | --all) ;;
