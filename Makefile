@@ -58,3 +58,10 @@ fuzz: deps
 
 fuzz-smoke:
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
+
+# The container image (Dockerfile) built with buildah and run with podman, no
+# Docker engine; the debootstrapped base image is kept in $(BUILD_DIR)/container.
+.PHONY: container-test
+container-test:
+	@scripts/install-deps.sh --container
+	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 tests/container/test_container.py
