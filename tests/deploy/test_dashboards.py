@@ -20,8 +20,8 @@ import harness
 JOB = "proctree"
 SCRAPE_INTERVAL = "2s"
 # Grafana's $__rate_interval is max($__interval + scrape interval, 4 x scrape interval): 8 s for a 2 s
-# scrape interval. A little more, so that a scrape delayed on a loaded machine still leaves two samples.
-BUILTINS = {"__rate_interval": "10s", "__interval": "2s", "__range": "1m", "__interval_ms": "2000",
+# scrape interval. More here, so that a scrape lost on a loaded machine still leaves two samples.
+BUILTINS = {"__rate_interval": "20s", "__interval": "2s", "__range": "1m", "__interval_ms": "2000",
             "__range_s": "60"}
 # Series Prometheus makes for every target, beside what the exporter serves.
 PROMETHEUS_SERIES = {"up", "scrape_duration_seconds", "scrape_samples_scraped",
@@ -193,12 +193,13 @@ class DashboardQueriesTest(harness.IntegrationTest):
 
     @classmethod
     def wait_for_scrapes(cls):
-        """Until every target has been scraped at least four times, is up, and the workload's subtree is in."""
+        """Until every target has answered at least four scrapes, is up, and the workload's subtree is in."""
         state = {}
 
         def ready():
             for config, e in cls.exporters.items():
-                scrapes = cls.prom.query(f'count_over_time(up{{job="{JOB}",instance="{e.address}"}}[1m])')
+                scrapes = cls.prom.query(
+                    f'count_over_time(proctree_scrape_processes{{job="{JOB}",instance="{e.address}"}}[1m])')
                 up = cls.prom.query(f'up{{job="{JOB}",instance="{e.address}"}}')
                 state[config] = (scrapes, up)
                 if not (scrapes and scrapes[0][1] >= 4 and up and up[0][1] == 1):
