@@ -6,11 +6,13 @@
 #include <pthread.h>
 
 #include "exporter/build_version.h"
+#include "exporter/capabilities.h"
 #include "exporter/flags.h"
 #include "exporter/health_check.h"
 #include "exporter/http_server.h"
 #include "exporter/log.h"
 #include "exporter/metric_catalog.h"
+#include "exporter/namespace_info.h"
 #include "exporter/runtime_config.h"
 #include "exporter/scraper.h"
 #include "exporter/web_config.h"
@@ -26,6 +28,27 @@ std::string VersionText() {
 }
 
 const char* ConfigName(const Flags& f) { return f.config_file.empty() ? "<embedded default>" : f.config_file.c_str(); }
+
+// Capabilities and pid namespace decide which processes, and which of their
+// files, the exporter can read: said once at start, and served as metrics.
+ExporterFacts LearnAboutSelf(const std::string& procfs) {
+  ExporterFacts facts;
+  const Privileges priv = ReadOwnPrivileges();
+  if (priv.cap_eff) {
+    for (const auto& c : WatchedCapabilities()) facts.capabilities.emplace_back(c.name, priv.Has(c.bit));
+    const auto yes = [&](int bit) { return priv.Has(bit) ? "1" : "0"; };
+    const auto& w = WatchedCapabilities();
+    log::Info("capabilities", {{"uid", std::to_string(priv.euid)}, {w[0].name, yes(w[0].bit)},
+                               {w[1].name, yes(w[1].bit)}, {w[2].name, yes(w[2].bit)}});
+  }
+  for (const auto& note : DescribePrivileges(priv)) (note.warn ? log::Warn : log::Info)(note.message, {});
+  facts.pid_namespace = ReadPidNamespaceInfo(procfs);
+  const PidNamespaceInfo& ns = *facts.pid_namespace;
+  log::Info("pid namespace", {{"exporter_pid_namespace", ns.exporter_pid_namespace}, {"procfs", ns.procfs},
+                              {"procfs_pid_namespace", ns.procfs_pid_namespace},
+                              {"procfs_view", ProcfsViewName(ns.view)}, {"meaning", DescribePidNamespaceInfo(ns)}});
+  return facts;
+}
 
 }  // namespace
 
@@ -81,7 +104,7 @@ int main(int argc, char** argv) {
     log::Error("cannot open probe", {{"procfs", flags.procfs}, {"err", error}});
     return 1;
   }
-  Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())});
+  Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())}, LearnAboutSelf(flags.procfs));
   auto scrape = [&](const ScrapeRequest& r) {
     const auto rc = config.Get();
     ScrapeOptions opts;

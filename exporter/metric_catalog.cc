@@ -129,6 +129,15 @@ const std::vector<FamilyDef> kCatalog = {
      "Timestamp of the last successful configuration reload.", MetricType::Gauge, {}},
     {Fam::kBuildInfo, "proctree_exporter_build_info",
      "Version, revision and OS of this exporter build. Always 1.", MetricType::Gauge, {}},
+    {Fam::kExporterCapability, "proctree_exporter_capability",
+     "Whether the exporter holds the capability in its effective set (1) or not (0): without CAP_SYS_PTRACE, or "
+     "without either of CAP_DAC_READ_SEARCH and CAP_DAC_OVERRIDE, some files of other users' processes are "
+     "unreadable (counted as EACCES in proctree_probe_errors_total).",
+     MetricType::Gauge, {}},
+    {Fam::kExporterPidNamespace, "proctree_exporter_pid_namespace_info",
+     "The exporter's pid namespace, the one its procfs shows and how they relate (procfs_view: own, ancestor, "
+     "other, not_procfs, unknown). Always 1.",
+     MetricType::Gauge, {}},
     {Fam::kSelfCpu, "process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
      MetricType::Counter, {}},
     {Fam::kSelfResidentMemory, "process_resident_memory_bytes", "Resident memory size in bytes.",
@@ -145,7 +154,8 @@ const std::vector<FamilyDef> kCatalog = {
 // Every label name any family uses; checked at start-up with the families.
 const char* const kLabelNames[] = {"pid",   "comm",     "ppid",   "user",      "mode",   "memtype",
                                    "kind",  "direction", "state", "syscall",   "source", "errno",
-                                   "feature", "phase", "ancestor_pid", "group", "exe", "cgroup", "container_id", "cmdline", "path", "reason",   "version", "revision", "os"};
+                                   "feature", "phase", "ancestor_pid", "group", "exe", "cgroup", "container_id", "cmdline", "path", "reason",   "version", "revision", "os",
+                                   "capability", "exporter_pid_namespace", "procfs", "procfs_pid_namespace", "procfs_view"};
 }  // namespace
 
 const std::vector<FamilyDef>& Catalog() { return kCatalog; }

@@ -66,6 +66,8 @@ enum class Fam : int {
   kConfigReloadSuccessful,
   kConfigReloadTimestamp,
   kBuildInfo,
+  kExporterCapability,
+  kExporterPidNamespace,
   kSelfCpu,
   kSelfResidentMemory,
   kSelfVirtualMemory,

@@ -232,6 +232,18 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
     w.Begin(Fam::kBuildInfo);
     w.Sample("", {{"version", build_.version}, {"revision", build_.revision}, {"os", build_.os}}, 1);
   }
+  if (enabled.has(Fam::kExporterCapability) && !facts_.capabilities.empty()) {
+    w.Begin(Fam::kExporterCapability);
+    for (const auto& [name, held] : facts_.capabilities) w.Sample("", {{"capability", name}}, held ? 1 : 0);
+  }
+  if (enabled.has(Fam::kExporterPidNamespace) && facts_.pid_namespace) {
+    const PidNamespaceInfo& ns = *facts_.pid_namespace;
+    w.Begin(Fam::kExporterPidNamespace);
+    w.Sample("",
+             {{"exporter_pid_namespace", ns.exporter_pid_namespace}, {"procfs", ns.procfs},
+              {"procfs_pid_namespace", ns.procfs_pid_namespace}, {"procfs_view", ProcfsViewName(ns.view)}},
+             1);
+  }
   if (self) WriteSelfFamilies(*self, enabled, w);
 
   // Last, so it can report this scrape's own serialize time.

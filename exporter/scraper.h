@@ -8,7 +8,10 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "exporter/namespace_info.h"
 #include "exporter/runtime_config.h"
 #include "probes/probe.h"
 #include "probes/smaps_cache.h"
@@ -21,6 +24,13 @@ struct BuildInfo {
   std::string version;
   std::string revision;
   std::string os;
+};
+
+// What the exporter learnt about itself at start-up: its capabilities (empty
+// when unknown: the family is then absent) and pid namespace.
+struct ExporterFacts {
+  std::vector<std::pair<std::string, bool>> capabilities;
+  std::optional<PidNamespaceInfo> pid_namespace;
 };
 
 // What the scrape reports about the exporter's own config state.
@@ -44,7 +54,8 @@ struct ScrapeOptions {
 
 class Scraper {
  public:
-  Scraper(const Probe& probe, BuildInfo build) : probe_(probe), build_(std::move(build)) {}
+  Scraper(const Probe& probe, BuildInfo build, ExporterFacts facts = {})
+      : probe_(probe), build_(std::move(build)), facts_(std::move(facts)) {}
 
   // The payload in the text exposition format 0.0.4.
   std::string Scrape(const RuntimeConfig& rc, const ReloadStatus& reload = {}, const ScrapeOptions& opts = {});
@@ -54,6 +65,7 @@ class Scraper {
  private:
   const Probe& probe_;
   const BuildInfo build_;
+  const ExporterFacts facts_;
   ErrorTotals errors_;
   UserNames users_;
   TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
