@@ -1,22 +1,27 @@
 // process_storm: starts and reaps short-lived processes as fast as it can (or
 // at --rate per second in all), for tests/robustness/test_churn_storm.py.
 //
-//   process_storm [--workers N] [--rate N] [--max-zombies N]
+//   process_storm [--workers N] [--rate N] [--max-zombies N] [--cycle KINDS]
 //
 // The storm is one tree: this process (a child subreaper, so orphans come
 // back to it rather than to a pid 1 that might never reap them) and
 // --workers (default 2) long-lived worker children, which start the
-// short-lived ones. Each worker cycles through three kinds of process, each
+// short-lived ones. Each worker repeats --cycle, a string of kinds, each
 // leaving the tree another way:
-//   exec     clone(CLONE_VM|CLONE_VFORK) + exec /bin/true, reaped late by the
-//            worker (a zombie for a while; its comm changes at exec);
-//   exit     the same clone, burns ~0.1 ms of CPU and exits without exec
-//            (its CPU moves into the worker's cutime when reaped);
-//   orphan   fork; the child starts an exec grandchild and exits at once, so
-//            the grandchild is orphaned and re-parented to this process.
-// Why clone(CLONE_VM) rather than fork for most: on some VMs a fork (copying
-// page tables) costs milliseconds of CPU; the kernel's process bookkeeping,
-// which is what the exporter sees, is the same.
+//   e  exec: clone(CLONE_VM|CLONE_VFORK) + exec /bin/true, reaped late by
+//      the worker (a zombie for a while; its comm changes at exec);
+//   x  exit: the same clone, burns ~0.1 ms of CPU and exits without exec
+//      (its CPU moves into the worker's cutime when reaped);
+//   o  orphan: fork; the child starts an exec grandchild and exits at once,
+//      so the grandchild is orphaned and re-parented to this process.
+// The default "eoxxxexxxxxx" starts 13 processes, 4 of which exec. Why
+// clone(CLONE_VM) and so many exits without exec: on the VMs we test on, a
+// new address space (fork's copy, exec's fresh one) costs ~2-4 ms of CPU,
+// so 200 exec'd processes a second would take most of a CPU; a process
+// without its own address space costs ~0.1 ms, and the kernel's process
+// bookkeeping (/proc entries, reaping, re-parenting), which is what the
+// exporter sees, is the same. --rate paces the kinds started per second
+// (all workers together); without it, the workers run flat out.
 // At most --max-zombies (default 32) children per worker are left unreaped.
 // Prints "ready <pid> <worker pid>..." once started, then "spawned <n>"
 // (processes started so far, grandchildren included) every 50 ms, until
@@ -51,7 +56,7 @@ namespace {
 }
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr, "process_storm: %s\nusage: process_storm [--workers N] [--rate N] [--max-zombies N]\n",
+  std::fprintf(stderr, "process_storm: %s\nusage: process_storm [--workers N] [--rate N] [--max-zombies N] [--cycle KINDS]\n",
                why.c_str());
   std::exit(2);
 }
@@ -137,12 +142,11 @@ void Reap(long keep, long* outstanding) {
   }
 }
 
-[[noreturn]] void Worker(long rate, long max_zombies) {
+[[noreturn]] void Worker(const std::string& cycle, long rate, long max_zombies) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   QuietStdio();
   long outstanding = 0;
   const std::int64_t start = NowNs();
-  static const char kCycle[] = "eoxexexx";  // exec, orphan, exit: 9 processes per cycle
   for (long i = 0; !g_shared->stop.load(std::memory_order_relaxed); ++i) {
     if (rate > 0) {
       // Paced: the i-th process starts no earlier than i/rate seconds in.
@@ -155,7 +159,7 @@ void Reap(long keep, long* outstanding) {
         continue;
       }
     }
-    const char kind = kCycle[i % (sizeof kCycle - 1)];
+    const char kind = cycle[static_cast<std::size_t>(i) % cycle.size()];
     pid_t p;
     if (kind == 'e') {
       p = CloneVm(ExecChild);
@@ -194,14 +198,17 @@ bool StdinClosed(int timeout_ms) {
 
 int main(int argc, char** argv) {
   long workers = 2, rate = 0, max_zombies = 32;
+  std::string cycle = "eoxxxexxxxxx";  // exec, orphan, exit: 13 processes per cycle, 4 of them exec
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--workers" && i + 1 < argc) workers = ParseCount("--workers", argv[++i], 1);
     else if (a == "--rate" && i + 1 < argc) rate = ParseCount("--rate", argv[++i], 0);
     else if (a == "--max-zombies" && i + 1 < argc) max_zombies = ParseCount("--max-zombies", argv[++i], 0);
+    else if (a == "--cycle" && i + 1 < argc) cycle = argv[++i];
     else Usage("unknown argument " + a);
   }
   g_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (cycle.empty() || cycle.find_first_not_of("eox") != std::string::npos) Usage("bad --cycle " + cycle);
   if (g_devnull < 0) Die("open /dev/null");
   void* mem = mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) Die("mmap");
@@ -214,7 +221,7 @@ int main(int argc, char** argv) {
   for (long w = 0; w < workers; ++w) {
     pid_t p = fork();
     if (p < 0) Die("fork");
-    if (p == 0) Worker(rate / workers, max_zombies);
+    if (p == 0) Worker(cycle, rate / workers, max_zombies);
     worker_pids.push_back(p);
   }
   std::printf("ready %d", static_cast<int>(getpid()));
