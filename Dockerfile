@@ -3,7 +3,7 @@
 #   scripts/container-build.sh build              # daemonless (buildah), as `make container-test` does
 #   docker build -t proctree_exporter .           # where a Docker engine and Docker Hub are at hand
 #
-#   docker run -d --pid=host -v /proc:/host/proc:ro -p 9818:9818 proctree_exporter --path.procfs=/host/proc
+#   docker run -d --pid=host -p 9818:9818 proctree_exporter
 #
 # The build stage installs the build's Debian packages with the project's own
 # script and runs `make build`; the runtime stage is only the exporter, the

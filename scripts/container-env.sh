@@ -44,6 +44,7 @@ CONF
 cat >"$dir/conf/containers.conf.new" <<CONF
 [containers]
 default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+# Never the bridge network, which would rewrite the host's firewall.
 netns = "host"
 
 [engine]

@@ -106,6 +106,8 @@ nogroup:x:65534:
 GROUP
 printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$root/etc/nsswitch.conf"
 install -d -m 1777 "$root/tmp"
+# A loader cache spares each start a search of the library directories; the
+# loader finds them without one too, so a failure here costs nothing more.
 ldconfig -r "$root" 2>/dev/null || true
 
 # The tree must run the exporter by itself: every library found, the config valid.

@@ -18,6 +18,7 @@ the test makes is removed at the end; the base image and its tarball stay.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -34,6 +35,7 @@ ENV = os.path.join(SRC, "scripts", "container-env.sh")
 MAX_MB = float(os.environ.get("PROCTREE_IMAGE_MAX_MB", "40"))
 RUN_ID = uuid.uuid4().hex[:8]
 IMAGE = os.environ.get("PROCTREE_IMAGE") or f"localhost/proctree_exporter:test-{RUN_ID}"
+LISTENING = re.compile(r'msg="?listening"?\s.*\baddress="?(?:[0-9.]*:)?([0-9]+)')
 HEALTHCHECK = ["/usr/bin/proctree_exporter", "--health-check=http://127.0.0.1:9818/-/healthy"]
 
 
@@ -99,12 +101,17 @@ class ContainerImageTest(unittest.TestCase):
         cls.image = inspect("image", IMAGE)
 
         # As a DaemonSet runs it: the host's network and /proc. An ephemeral
-        # port: the host may run an exporter on 9818 already.
-        cls.port = harness.free_port()
+        # port (the host may run an exporter on 9818 already), read from the log.
         cls.main = cls.run_container(
             "--network", "host", "--volume", "/proc:/host/proc:ro", IMAGE,
-            "--path.procfs=/host/proc", f"--web.listen-address=127.0.0.1:{cls.port}",
+            "--path.procfs=/host/proc", "--web.listen-address=127.0.0.1:0",
             "--config.file=/etc/proctree_exporter/config.yml")
+
+        def listening():
+            check_running(cls.main)
+            r = podman("logs", cls.main)
+            return LISTENING.search((r.stdout + r.stderr).decode(errors="replace"))
+        cls.port = int(wait_for(listening, 60, "the exporter's 'listening' log line").group(1))
         cls.base_url = f"http://127.0.0.1:{cls.port}"
 
     @classmethod
