@@ -7,6 +7,7 @@ enclosing namespace's (the host's, seen from a "container") and another's."""
 
 import os
 import shutil
+import signal
 import subprocess
 
 import harness
@@ -27,6 +28,13 @@ def cap_eff(pid):
 
 def gauges(samples):
     return {s.labels["capability"]: s.value for s in select(samples, "proctree_exporter_capability")}
+
+
+def kill_quietly(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def can_setpriv():
@@ -194,7 +202,7 @@ class PidNamespaceTest(harness.IntegrationTest):
 
     def test_another_namespace(self):
         proc = subprocess.Popen(["unshare", "--pid", "--fork", "--mount", "--mount-proc", "--kill-child",
-                                 "sleep", "120"], stdin=subprocess.DEVNULL)
+                                 "sleep", "120"], stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.addCleanup(harness.stop_process, proc)
 
         def child():
@@ -203,6 +211,8 @@ class PidNamespaceTest(harness.IntegrationTest):
             return kids and os.path.exists(f"/proc/{kids[0]}/root/proc/1/stat") and kids[0]
 
         pid = harness.poll(child, 15, "the namespace's pid 1")
+        # unshare blocks SIGTERM while it waits: end the namespace through its pid 1.
+        self.addCleanup(kill_quietly, int(pid))
         procfs = f"/proc/{pid}/root/proc"
         r = subprocess.run([harness.exporter_binary(), "--once", f"--path.procfs={procfs}"], capture_output=True,
                            timeout=60)
