@@ -192,33 +192,53 @@ class DashboardQueriesTest(harness.IntegrationTest):
         cls.wait_for_scrapes()
 
     @classmethod
+    def query_at(cls, expr, at):
+        data = cls.prom.api("query", query=expr, time=at)
+        return [(r["metric"], float(r["value"][1])) for r in data["result"]]
+
+    @classmethod
     def wait_for_scrapes(cls):
-        """Until every target has answered at least four scrapes, is up, and the workload's subtree is in."""
+        """Finds a moment `cls.at`, just past, that every query is evaluated at: each target up then, its
+        last rate window holding four answered scrapes none of which the scrape deadline cut short, and
+        the workload's subtree in. On a loaded machine a scrape can fail or be cut (Prometheus then
+        marks the missing series stale); a moment in the past with none of that keeps every query
+        answering what the dashboards would show on a healthy system."""
+        window = BUILTINS["__rate_interval"]
         state = {}
 
         def ready():
+            at = time.time() - 0.5
             for config, e in cls.exporters.items():
-                scrapes = cls.prom.query(
-                    f'count_over_time(proctree_scrape_processes{{job="{JOB}",instance="{e.address}"}}[1m])')
-                up = cls.prom.query(f'up{{job="{JOB}",instance="{e.address}"}}')
-                state[config] = (scrapes, up)
-                if not (scrapes and scrapes[0][1] >= 4 and up and up[0][1] == 1):
-                    return False
-            root = cls.prom.query(f'proctree_subtree_processes{{instance="{cls.exporters[DEFAULT].address}",'
-                                  f'pid="{cls.workload.pid}"}}')
+                sel = f'job="{JOB}",instance="{e.address}"'
+                checks = {
+                    "up": (f"up{{{sel}}}", lambda v: v == 1),
+                    "answered scrapes": (f"count_over_time(proctree_scrape_processes{{{sel}}}[{window}])",
+                                         lambda v: v >= 4),
+                    "cut scrapes": (f"increase(proctree_scrape_deadline_exceeded_total{{{sel}}}[{window}])",
+                                    lambda v: v == 0),
+                    "groups": (f"count(proctree_group_processes{{{sel}}})", lambda v: v > 0),
+                }
+                for what, (expr, good) in checks.items():
+                    result = cls.query_at(expr, at)
+                    state[(config, what)] = result
+                    if len(result) != 1 or not good(result[0][1]):
+                        return False
+            root = cls.query_at(f'proctree_subtree_processes{{instance="{cls.exporters[DEFAULT].address}",'
+                                f'pid="{cls.workload.pid}"}}', at)
             state["workload subtree"] = root
+            if root:
+                cls.at = at
             return bool(root)
 
         try:
-            harness.poll(ready, 60, "four scrapes of both exporters and the workload's subtree", interval=0.5)
+            harness.poll(ready, 90, "four whole scrapes of both exporters and the workload's subtree", interval=0.5)
         except AssertionError as e:
             raise AssertionError(f"{e}\nstate: {state}\nPrometheus log:\n{cls.prom.log()}") from None
 
     def label_values(self, query, substitutions):
         metric, label = label_values_query(query)
-        now = time.time()
         return set(self.prom.api(f"label/{label}/values", **{"match[]": self.substitute(metric, substitutions),
-                                                              "start": now - 300, "end": now}))
+                                                              "start": self.at - 300, "end": self.at}))
 
     @staticmethod
     def substitute(text, substitutions):
@@ -243,10 +263,10 @@ class DashboardQueriesTest(harness.IntegrationTest):
             groups = self.label_values(variables["group"]["definition"], subs)
             # One group, as a user picks one: a busy one that has every kind of series (a group of
             # kernel threads has no swap, and one of unreadable processes no io).
-            busiest = self.prom.query(
+            busiest = self.query_at(
                 f'topk(1, sum by (group) (proctree_group_processes{{instance="{instance}"}})'
                 f' and on (group) proctree_group_io_bytes_total{{instance="{instance}"}}'
-                f' and on (group) proctree_group_memory_bytes{{instance="{instance}",memtype="swap"}})')
+                f' and on (group) proctree_group_memory_bytes{{instance="{instance}",memtype="swap"}})', self.at)
             self.assertEqual(len(busiest), 1, "no group with processes, io and swap")
             group = busiest[0][0]["group"]
             self.assertIn(group, groups)
@@ -264,11 +284,11 @@ class DashboardQueriesTest(harness.IntegrationTest):
 
     def run_target(self, target, subs):
         expr = self.substitute(target["expr"], subs)
-        now = time.time()
         if target.get("instant"):
-            data = self.prom.api("query", query=expr, time=now)
+            data = self.prom.api("query", query=expr, time=self.at)
         else:
-            data = self.prom.api("query_range", query=expr, start=now - 60, end=now, step=BUILTINS["__interval"])
+            data = self.prom.api("query_range", query=expr, start=self.at - 60, end=self.at,
+                                 step=BUILTINS["__interval"])
         return expr, data["result"]
 
     def check_dashboard(self, file, config, root):
