@@ -272,8 +272,8 @@ class ComposeTest(DeployTest):
         return ComposeTest.resolved
 
     def test_compose_file_passes_the_schema(self):
-        r = self.compose("config", "-q")
-        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        # `config` validates as `config -q` does, then prints the resolved file.
+        self.assertIn("services", self.resolved_config())
         # ... and the schema check is live.
         d = self.tmpdir()
         broken = os.path.join(d, "compose.yaml")
