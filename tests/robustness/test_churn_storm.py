@@ -1,4 +1,4 @@
-# ctest: TIMEOUT 600
+# ctest: TIMEOUT 600 RUN_SERIAL
 """100 scrapes during a fork/exec/exit storm of at least 200 processes a second.
 
 The storm (tests/helpers/process_storm.cc) is one tree: a subreaper root and
@@ -13,6 +13,9 @@ the exporter must be alive, the probe error counters may only grow for a
 vanished process (ENOENT/ESRCH, probes/probe_errors.cc), and the storm
 root's subtree counters, the group's counters and every process's counters
 never decrease.
+
+It runs alone (RUN_SERIAL): the storm would slow and churn the scrapes of
+tests beside it, and they would take the CPU its rate needs.
 """
 
 import os
