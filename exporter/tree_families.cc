@@ -19,11 +19,14 @@ const TotalsFamily kTotals[] = {
     {Fam::kSubtreeThreads, Fam::kGroupThreads,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, t.threads); }},
     {Fam::kSubtreeOpenFds, Fam::kGroupOpenFds,
-     [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, t.open_fds); }},
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (t.has_open_fds) w.Sample(p, t.open_fds);
+     }},
     {Fam::kSubtreeMemory, Fam::kGroupMemory,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
        for (int m = 0; m < static_cast<int>(MemType::kCount); ++m)
-         w.Sample(p, {{"memtype", MemTypeName(static_cast<MemType>(m))}}, t.memory[static_cast<std::size_t>(m)]);
+         if (t.has_memory[static_cast<std::size_t>(m)])
+           w.Sample(p, {{"memtype", MemTypeName(static_cast<MemType>(m))}}, t.memory[static_cast<std::size_t>(m)]);
      }},
     {Fam::kSubtreeCpu, Fam::kGroupCpu,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
@@ -32,6 +35,7 @@ const TotalsFamily kTotals[] = {
      }},
     {Fam::kSubtreeIoBytes, Fam::kGroupIoBytes,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_io_bytes) return;
        w.Sample(p, {{"direction", "read"}}, t.counters.io_read);
        w.Sample(p, {{"direction", "write"}}, t.counters.io_write);
      }},
@@ -42,16 +46,19 @@ const TotalsFamily kTotals[] = {
      }},
     {Fam::kSubtreeContextSwitches, Fam::kGroupContextSwitches,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_ctx_switches) return;
        w.Sample(p, {{"kind", "voluntary"}}, t.counters.ctx_voluntary);
        w.Sample(p, {{"kind", "involuntary"}}, t.counters.ctx_involuntary);
      }},
     {Fam::kSubtreeIoChars, Fam::kGroupIoChars,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_io_chars) return;
        w.Sample(p, {{"direction", "read"}}, t.counters.io_read_chars);
        w.Sample(p, {{"direction", "write"}}, t.counters.io_write_chars);
      }},
     {Fam::kSubtreeIoSyscalls, Fam::kGroupIoSyscalls,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_io_syscalls) return;
        w.Sample(p, {{"direction", "read"}}, t.counters.io_read_syscalls);
        w.Sample(p, {{"direction", "write"}}, t.counters.io_write_syscalls);
      }},

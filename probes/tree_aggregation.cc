@@ -30,13 +30,38 @@ void AddGauges(const ProcessSample& s, AggregateTotals* t) {
   ++t->processes;
   t->threads += Val(s.threads);
   t->open_fds += Val(s.open_fds);
-  auto& m = t->memory;
-  m[static_cast<std::size_t>(MemType::kRss)] += Val(s.memory_rss_bytes);
-  m[static_cast<std::size_t>(MemType::kVms)] += Val(s.memory_vms_bytes);
-  m[static_cast<std::size_t>(MemType::kShared)] += Val(s.memory_shared_bytes);
-  m[static_cast<std::size_t>(MemType::kText)] += Val(s.memory_text_bytes);
-  m[static_cast<std::size_t>(MemType::kData)] += Val(s.memory_data_bytes);
-  m[static_cast<std::size_t>(MemType::kSwap)] += Val(s.memory_swap_bytes);
+  t->has_open_fds = t->has_open_fds || s.open_fds.has_value();
+  auto add = [&](MemType m, const Field<std::uint64_t>& f) {
+    const auto i = static_cast<std::size_t>(m);
+    t->memory[i] += Val(f);
+    t->has_memory[i] = t->has_memory[i] || f.has_value();
+  };
+  add(MemType::kRss, s.memory_rss_bytes);
+  add(MemType::kVms, s.memory_vms_bytes);
+  add(MemType::kShared, s.memory_shared_bytes);
+  add(MemType::kText, s.memory_text_bytes);
+  add(MemType::kData, s.memory_data_bytes);
+  add(MemType::kSwap, s.memory_swap_bytes);
+  t->has_io_bytes = t->has_io_bytes || s.io_read_bytes.has_value() || s.io_write_bytes.has_value();
+  t->has_io_chars = t->has_io_chars || s.io_read_chars.has_value() || s.io_write_chars.has_value();
+  t->has_io_syscalls = t->has_io_syscalls || s.io_read_syscalls.has_value() || s.io_write_syscalls.has_value();
+  t->has_ctx_switches =
+      t->has_ctx_switches || s.voluntary_ctxt_switches.has_value() || s.involuntary_ctxt_switches.has_value();
+}
+
+// Counters holding what past members left are provided, whatever the live members lack.
+void MarkCarried(AggregateTotals* t) {
+  const TreeCounters& c = t->counters;
+  t->has_io_bytes = t->has_io_bytes || c.io_read > 0 || c.io_write > 0;
+  t->has_io_chars = t->has_io_chars || c.io_read_chars > 0 || c.io_write_chars > 0;
+  t->has_io_syscalls = t->has_io_syscalls || c.io_read_syscalls > 0 || c.io_write_syscalls > 0;
+  t->has_ctx_switches = t->has_ctx_switches || c.ctx_voluntary > 0 || c.ctx_involuntary > 0;
+}
+
+// A group with no members: every figure is a true 0 (or what past members left).
+void MarkAllProvided(AggregateTotals* t) {
+  t->has_open_fds = t->has_io_bytes = t->has_io_chars = t->has_io_syscalls = t->has_ctx_switches = true;
+  t->has_memory.fill(true);
 }
 
 SumMember Member(const std::vector<ProcessSample>& ps, const ProcessTree& tree, int i) {
@@ -105,6 +130,7 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
     } else {
       continue;  // a stale scan cannot start a new root's counters
     }
+    MarkCarried(&st.totals);
     result.subtrees.push_back(std::move(st));
   }
 
@@ -128,6 +154,8 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
     } else {
       continue;
     }
+    MarkCarried(&g.totals);
+    if (idx.empty()) MarkAllProvided(&g.totals);
     result.groups.push_back(std::move(g));
   }
 

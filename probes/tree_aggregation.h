@@ -25,6 +25,17 @@ struct AggregateTotals {
   double open_fds = 0;
   std::array<double, static_cast<std::size_t>(MemType::kCount)> memory{};
   TreeCounters counters;  // monotonic
+
+  // Which figures some member provided: a figure none could provide (the fd
+  // directories or io files of processes the exporter may not read, a kernel
+  // thread's memory) is left out, not exported as a made-up 0. A sum over
+  // the members that could be read is exported as it is. A counter also
+  // counts as provided while it holds what past members left, and a group
+  // with no members at all provides true zeros. Threads, CPU and page faults
+  // come from stat, which every scanned process has.
+  bool has_open_fds = false;
+  std::array<bool, static_cast<std::size_t>(MemType::kCount)> has_memory{};
+  bool has_io_bytes = false, has_io_chars = false, has_io_syscalls = false, has_ctx_switches = false;
 };
 
 class TreeAggregator {

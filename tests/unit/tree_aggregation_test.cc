@@ -383,5 +383,77 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   EXPECT_DOUBLE_EQ(s5.Group("db")->counters.cpu_user, 15);
 }
 
+// A figure no member could provide is absent from the totals, not a made-up
+// 0; a sum over the members that could be read stays (found by
+// tests/robustness/test_permissions.py: as uid 65534, a group of root
+// processes showed 0 open fds and 0 io).
+TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
+  auto common = [](ProcessSample s) {  // what any user may read: stat, status
+    s.threads.set(1);
+    s.memory_rss_bytes.set(1000);
+    s.voluntary_ctxt_switches.set(5);
+    s.involuntary_ctxt_switches.set(1);
+    return s;
+  };
+  auto denied = [&](ProcessSample s) {  // the fd directory and io file were refused
+    s = common(std::move(s));
+    s.open_fds.mark(FieldState::kFailed);
+    for (Field<std::uint64_t>* f : {&s.io_read_bytes, &s.io_write_bytes, &s.io_read_chars, &s.io_write_chars,
+                                    &s.io_read_syscalls, &s.io_write_syscalls})
+      f->mark(FieldState::kFailed);
+    return s;
+  };
+  auto readable = [&](ProcessSample s) {
+    s = common(std::move(s));
+    s.open_fds.set(7);
+    for (Field<std::uint64_t>* f : {&s.io_read_bytes, &s.io_write_bytes, &s.io_read_chars, &s.io_write_chars,
+                                    &s.io_read_syscalls, &s.io_write_syscalls})
+      f->set(500);
+    return s;
+  };
+  auto io_figures = [](const AggregateTotals& t) {
+    return std::vector<bool>{t.has_open_fds, t.has_io_bytes, t.has_io_chars, t.has_io_syscalls};
+  };
+  const std::vector<bool> none(4, false), all(4, true);
+  // A (denied) -> B (readable), A -> D (denied); groups: mixed = {A, B}, denied = {D}.
+  std::map<std::int64_t, std::string> groups = {{100, "mixed"}, {101, "mixed"}, {103, "denied"}};
+  TreeAggregator agg;
+  Scan s1 = RunScan(agg,
+                    {readable(Proc(1, 0, 1, 0)), denied(Proc(100, 1, kStartA, 1)), readable(Proc(101, 100, kStartB, 1)),
+                     denied(Proc(103, 100, kStartD, 1))},
+                    std::vector<std::int64_t>{100, 103}, groups, T(1));
+  EXPECT_EQ(io_figures(*s1.Group("denied")), none);
+  EXPECT_EQ(io_figures(*s1.Subtree(103)), none);
+  EXPECT_EQ(io_figures(*s1.Group("mixed")), all);
+  EXPECT_EQ(io_figures(*s1.Subtree(100)), all);
+  EXPECT_DOUBLE_EQ(s1.Group("mixed")->open_fds, 7);  // what could be read
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.io_read, 500);
+  // What every process has is there for all of them.
+  for (const AggregateTotals* t : {s1.Group("denied"), s1.Subtree(103), s1.Group("mixed")}) {
+    EXPECT_TRUE(t->has_ctx_switches);
+    EXPECT_TRUE(t->has_memory[static_cast<std::size_t>(MemType::kRss)]);
+    EXPECT_FALSE(t->has_memory[static_cast<std::size_t>(MemType::kSwap)]);  // read by no one here
+  }
+
+  // B exits unabsorbed (A's io is unknown): its io is carried, so the counter stays,
+  // while the gauge has no live member left to provide it.
+  Scan s2 = RunScan(agg, {readable(Proc(1, 0, 1, 0)), denied(Proc(100, 1, kStartA, 1)), denied(Proc(103, 100, kStartD, 1))},
+                    std::vector<std::int64_t>{100, 103}, groups, T(2));
+  const AggregateTotals* mixed = s2.Group("mixed");
+  ASSERT_NE(mixed, nullptr);
+  EXPECT_FALSE(mixed->has_open_fds);
+  EXPECT_TRUE(mixed->has_io_bytes);
+  EXPECT_DOUBLE_EQ(mixed->counters.io_read, 500);
+
+  // A group the config always exports, with no member: true zeros.
+  std::vector<ProcessSample> ps = {readable(Proc(1, 0, 1, 0))};
+  ProcessTree tree = ProcessTree::Build(ps);
+  TreeAggregator::Result r = agg.Aggregate(ps, tree, {}, {""}, T(3), {"idle"});
+  ASSERT_EQ(r.groups.size(), 1u);
+  EXPECT_EQ(io_figures(r.groups[0].totals), all);
+  EXPECT_TRUE(r.groups[0].totals.has_memory[static_cast<std::size_t>(MemType::kSwap)]);
+  EXPECT_DOUBLE_EQ(r.groups[0].totals.open_fds, 0);
+}
+
 }  // namespace
 }  // namespace proctree
