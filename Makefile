@@ -18,9 +18,10 @@ run: build
 	$(BUILD_DIR)/proctree_exporter $(ARGS)
 
 # The whole suite, as CI runs it: the release build's tests, then the same
-# tests under ASan+UBSan and under TSan, and a fuzz smoke run of every target.
-# `make test-fast` is the first step alone.
-test: test-fast test-asan test-tsan fuzz-smoke
+# tests under ASan+UBSan and under TSan, a fuzz smoke run of every target, and
+# the container image built, run and checked. `make test-fast` is the first
+# step alone.
+test: test-fast test-asan test-tsan fuzz-smoke container-test
 	@echo "make test: every step passed"
 
 test-fast: build
