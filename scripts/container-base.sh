@@ -31,8 +31,13 @@ fi
 if [ ! -s "$tarball" ]; then
   # The mirror apt uses here (one-line or deb822 sources alike), for the suite
   # and for its security updates.
-  mirror=$(apt-cache policy | awk '$3 == "bookworm/main" && $2 ~ /^https?:/ {print $2; exit}')
-  security=$(apt-cache policy | awk '$3 == "bookworm-security/main" && $2 ~ /^https?:/ {print $2; exit}')
+  source_of() {
+    apt-cache policy | awk -v suite="$1/main" '$3 == suite && $2 ~ /^https?:/ {print $2; exit}'
+  }
+  # apt knows its sources only from downloaded lists.
+  [ -n "$(source_of bookworm)" ] || apt-get update -qq
+  mirror=$(source_of bookworm)
+  security=$(source_of bookworm-security)
   if [ -z "$mirror" ]; then
     echo "container-base: apt has no bookworm/main source (apt-cache policy); run apt-get update" >&2
     exit 1
@@ -41,7 +46,10 @@ if [ ! -s "$tarball" ]; then
   rm -rf "$root"
   mkdir -p "$dir/debs"
   echo "container-base: debootstrap --variant=minbase bookworm from $mirror" >&2
-  if ! debootstrap --variant=minbase --cache-dir="$dir/debs" bookworm "$root" "$mirror" \
+  # dpkg skips its fsync per unpacked file (the tree is thrown away if this
+  # fails): DPKG_FORCE reaches the dpkg debootstrap runs in the chroot, and
+  # replaces dpkg's default flags, so those two are named again.
+  if ! DPKG_FORCE=security-mac,downgrade,unsafe-io debootstrap --variant=minbase --cache-dir="$dir/debs" bookworm "$root" "$mirror" \
       >"$dir/debootstrap.log" 2>&1; then
     tail -n 30 "$dir/debootstrap.log" >&2
     exit 1
