@@ -9,17 +9,24 @@ namespace proctree::linux_proc {
 
 namespace {
 
-// "Key:   1234 kB" -> bytes; false if the line is not a size line.
-bool SizeLine(std::string_view line, std::string_view* key, std::uint64_t* bytes) {
+enum class Size { kNone, kOk, kOverflow };
+
+// "Key:   1234 kB" -> bytes; kNone if the line is not a size line, kOverflow
+// if its bytes do not fit 64 bits (no kernel writes that: not an smaps file).
+Size SizeLine(std::string_view line, std::string_view* key, std::uint64_t* bytes) {
   std::size_t colon = line.find(':');
-  if (colon == std::string_view::npos || colon == 0) return false;
+  if (colon == std::string_view::npos || colon == 0) return Size::kNone;
   *key = line.substr(0, colon);
   std::string_view rest = line.substr(colon + 1);
   std::uint64_t v = 0;
-  if (!TakeNumber(rest, &v)) return false;
+  if (!TakeNumber(rest, &v)) return Size::kNone;
   SkipSpaces(rest);
-  *bytes = StartsWith(rest, "kB") ? v * 1024 : v;
-  return true;
+  if (StartsWith(rest, "kB")) {
+    if (v > UINT64_MAX / 1024) return Size::kOverflow;
+    v *= 1024;
+  }
+  *bytes = v;
+  return Size::kOk;
 }
 
 // Header lines start with "<hex>-<hex> "; size lines with a capitalized key.
@@ -73,7 +80,9 @@ bool ParseSmapsRollup(std::string_view text, MemoryDetails* out) {
     }
     std::string_view key;
     std::uint64_t b = 0;
-    if (!SizeLine(line, &key, &b)) continue;
+    const Size size = SizeLine(line, &key, &b);
+    if (size == Size::kOverflow) return false;
+    if (size == Size::kNone) continue;
     if (StartsWith(key, "Private_")) uss += b;
     else if (key == "Pss") {
       pss_v = b;
@@ -103,7 +112,9 @@ bool SmapsGrouper::Line(std::string_view line) {
   if (cur_ == SIZE_MAX) return false;  // size lines before any mapping: not an smaps file
   std::string_view key;
   std::uint64_t b = 0;
-  if (!SizeLine(line, &key, &b)) return true;  // VmFlags, THPeligible, ...
+  const Size size = SizeLine(line, &key, &b);
+  if (size == Size::kOverflow) return false;
+  if (size == Size::kNone) return true;  // VmFlags, THPeligible, ...
   AddField(key, b, &maps_[cur_].figures);
   if (StartsWith(key, "Private_")) uss_ += b;
   else if (key == "Pss") pss_ += b;

@@ -11,7 +11,8 @@ namespace proctree::linux_proc {
 namespace {
 bool TakeKilobytes(std::string_view v, std::optional<std::uint64_t>* out) {
   std::uint64_t kb = 0;
-  if (!TakeNumber(v, &kb)) return false;
+  // No kernel writes 16 EiB; a figure whose bytes overflow is not a status file.
+  if (!TakeNumber(v, &kb) || kb > UINT64_MAX / 1024) return false;
   *out = kb * 1024;
   return true;
 }
