@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "exporter/utf8.h"
+
 namespace proctree {
 
 namespace {
@@ -19,13 +21,16 @@ const FamilyDef* FindFamily(const std::string& name) {
   return nullptr;
 }
 
+// The name as it goes into the 400 body (text/plain; charset=utf-8): bytes
+// that are not valid UTF-8 (a %-escape decodes to any byte) are \x-escaped.
 std::string Quote(const std::string& s) {
+  const bool utf8 = IsValidUtf8(s);
   std::string out = "\"";
   for (unsigned char c : s) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
-    } else if (c < 0x20 || c == 0x7f) {
+    } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && !utf8)) {
       static const char kHex[] = "0123456789abcdef";
       out += "\\x";
       out += kHex[c >> 4];
