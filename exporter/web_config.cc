@@ -1,5 +1,6 @@
 #include "exporter/web_config.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config/yaml_schema.h"
+#include "exporter/utf8.h"
 
 namespace proctree {
 
@@ -25,6 +27,24 @@ std::string Join(const std::vector<std::string>& v) {
 
 // YAML null ("key:" with nothing) reads as the zero value, as in Go's yaml.
 bool Present(const YAML::Node& n) { return n && !n.IsNull(); }
+
+// A file name as the loader keeps it: a NUL would cut it short when opened.
+std::string FileName(const YAML::Node& n, const std::string& where) {
+  const std::string s = String(n, where);
+  if (s.find('\0') != std::string::npos) Fail(n, where + " holds a NUL byte");
+  return s;
+}
+
+// The first byte that does not start a valid UTF-8 sequence, or npos.
+std::size_t FirstInvalidUtf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    std::size_t n = 1;
+    while (n <= 4 && !IsValidUtf8(s.substr(i, n))) ++n;
+    if (n > 4) return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
 
 std::string JoinDir(const std::string& dir, const std::string& path) {
   if (path.empty() || path[0] == '/' || dir.empty()) return path;
@@ -100,10 +120,10 @@ void ParseTls(const YAML::Node& n, const std::string& dir, TlsServerConfig* t) {
   if (Present(n["cert"])) t->cert = String(n["cert"], w + "cert");
   if (Present(n["key"])) t->key = String(n["key"], w + "key");
   if (Present(n["client_ca"])) t->client_ca = String(n["client_ca"], w + "client_ca");
-  if (Present(n["cert_file"])) t->cert_file = JoinDir(dir, String(n["cert_file"], w + "cert_file"));
-  if (Present(n["key_file"])) t->key_file = JoinDir(dir, String(n["key_file"], w + "key_file"));
+  if (Present(n["cert_file"])) t->cert_file = JoinDir(dir, FileName(n["cert_file"], w + "cert_file"));
+  if (Present(n["key_file"])) t->key_file = JoinDir(dir, FileName(n["key_file"], w + "key_file"));
   if (Present(n["client_ca_file"]))
-    t->client_ca_file = JoinDir(dir, String(n["client_ca_file"], w + "client_ca_file"));
+    t->client_ca_file = JoinDir(dir, FileName(n["client_ca_file"], w + "client_ca_file"));
   if (Present(n["client_auth_type"])) t->client_auth = ParseClientAuth(n["client_auth_type"]);
   if (Present(n["min_version"])) t->min_version = TlsVersion(n["min_version"], w + "min_version");
   if (Present(n["max_version"])) t->max_version = TlsVersion(n["max_version"], w + "max_version");
@@ -167,6 +187,11 @@ void ParseHttp(const YAML::Node& n, WebConfig* c) {
     const std::string value = kv.second.IsNull() ? "" : String(kv.second, "http_server_config.headers." + name);
     if (value.find_first_of("\r\n") != std::string::npos)
       Fail(kv.second, "http_server_config.headers." + name + " must be one line");
+    // RFC 9110 field values: no control characters but tab. A NUL also cut
+    // the response's header block short where it was printed.
+    for (unsigned char ch : value)
+      if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+        Fail(kv.second, "http_server_config.headers." + name + " must not hold control characters");
     if (name == "X-Content-Type-Options" && value != "nosniff")
       Fail(kv.second, "invalid value for X-Content-Type-Options. Expected one of: [\"nosniff\"], but got: \"" +
                           value + "\"");
@@ -280,6 +305,17 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
     os << ": ";
     return os.str();
   };
+  // YAML is UTF-8 here, and Go's yaml (exporter-toolkit) refuses anything else.
+  if (const std::size_t bad = FirstInvalidUtf8(yaml); bad != std::string_view::npos) {
+    const std::size_t line_start = yaml.rfind('\n', bad == 0 ? 0 : bad - 1);
+    const std::size_t line = static_cast<std::size_t>(std::count(yaml.begin(), yaml.begin() + bad, '\n')) + 1;
+    const std::size_t col = line_start == std::string_view::npos || line == 1 ? bad + 1 : bad - line_start;
+    std::ostringstream os;
+    os << source << ':' << line << ':' << col << ": invalid UTF-8 (byte 0x" << std::hex
+       << static_cast<unsigned>(static_cast<unsigned char>(yaml[bad])) << ")";
+    *error = os.str();
+    return false;
+  }
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
     if (root.IsDefined() && !root.IsNull()) {
