@@ -20,6 +20,9 @@ using linux_proc::ReadBuffer;
 using linux_proc::SyscallFailure;
 
 constexpr std::uint64_t kPfKthread = 0x00200000;  // include/linux/sched.h
+// The most read of one /proc/[pid] file. status is the largest the probe
+// parses: 65536 supplementary groups make about 720 KiB.
+constexpr std::size_t kMaxFileBytes = 1 << 20;
 
 ProcessState StateFromChar(char c) {
   switch (c) {
@@ -67,9 +70,10 @@ class Reader {
     std::string_view text;
 
     // No identity without stat: any failure there drops the process.
-    if (ReadFile(pid_fd, "stat", "stat", &text) != FileRead::kOk) return Outcome::kVanished;
+    bool cut = false;
+    if (ReadFile(pid_fd, "stat", "stat", &text, &cut) != FileRead::kOk) return Outcome::kVanished;
     linux_proc::StatFields st;
-    if (!linux_proc::ParseStat(text, &st)) {
+    if (cut || !linux_proc::ParseStat(text, &st)) {
       errors_.Parse(pid_, "stat", Path("stat"));
       return Outcome::kVanished;
     }
@@ -101,10 +105,13 @@ class Reader {
     return p;
   }
 
-  // Every failed syscall is counted here, once.
-  FileRead ReadFile(int pid_fd, const char* name, std::string_view source, std::string_view* text) {
+  // Every failed syscall is counted here, once. *cut (when given) says the
+  // file went on past the 1 MiB read: more than the kernel writes in a
+  // stat, status, io or limits file, so those count it as malformed.
+  FileRead ReadFile(int pid_fd, const char* name, std::string_view source, std::string_view* text,
+                    bool* cut = nullptr) {
     SyscallFailure fail;
-    if (buf_.ReadAt(pid_fd, name, text, &fail)) return FileRead::kOk;
+    if (buf_.ReadAt(pid_fd, name, text, &fail, kMaxFileBytes, cut)) return FileRead::kOk;
     Record(fail, source, name);
     *text = {};
     return TranslateErrno(fail.err) == ErrorKind::kVanished ? FileRead::kVanished : FileRead::kFailed;
@@ -116,9 +123,10 @@ class Reader {
   bool ReadParsed(int pid_fd, const char* name, ParseFn parse, Parsed* parsed, bool* ok,
                   Fields*... fields) {
     std::string_view text;
-    FileRead r = ReadFile(pid_fd, name, name, &text);
+    bool cut = false;
+    FileRead r = ReadFile(pid_fd, name, name, &text, &cut);
     if (r == FileRead::kVanished) return false;
-    *ok = r == FileRead::kOk && parse(text, parsed);
+    *ok = r == FileRead::kOk && !cut && parse(text, parsed);
     if (r == FileRead::kOk && !*ok) errors_.Parse(pid_, name, Path(name));
     if (!*ok) (fields->mark(FieldState::kFailed), ...);
     return true;

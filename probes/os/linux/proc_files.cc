@@ -20,15 +20,20 @@ struct LinuxDirent64 {
 }  // namespace
 
 bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
-                        std::size_t max_bytes) {
+                        std::size_t max_bytes, bool* cut) {
   int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     *fail = {"openat", errno};
     return false;
   }
+  if (cut) *cut = false;
   std::size_t used = 0;
   for (;;) {
-    if (used >= max_bytes) break;  // oversized: keep the first max_bytes
+    if (used >= max_bytes) {  // oversized: keep the first max_bytes
+      char more;
+      if (cut) *cut = ::read(fd, &more, 1) > 0;
+      break;
+    }
     if (used == data_.size()) data_.resize(std::min(data_.size() * 2, max_bytes));
     // The buffer may have grown past max_bytes in an earlier call.
     ssize_t n = ::read(fd, data_.data() + used, std::min(data_.size(), max_bytes) - used);

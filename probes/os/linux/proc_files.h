@@ -17,9 +17,10 @@ class ReadBuffer {
  public:
   explicit ReadBuffer(std::size_t initial = 16 * 1024) : data_(initial) {}
   // Reads the whole file `name` under `dirfd` (up to max_bytes; a longer file
-  // is cut there). On failure returns false and fills *fail.
+  // is cut there, and *cut, when given, says so). On failure returns false
+  // and fills *fail.
   bool ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
-              std::size_t max_bytes = 1 << 20);
+              std::size_t max_bytes = 1 << 20, bool* cut = nullptr);
   // Counts the entries of directory `name` under `dirfd`, skipping "." and "..".
   bool CountDirEntries(int dirfd, const char* name, std::uint64_t* count, SyscallFailure* fail);
   char* data() { return data_.data(); }
