@@ -5,8 +5,10 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <strings.h>
 
 #include "exporter/gzip.h"
 #include "exporter/log.h"
@@ -48,6 +50,67 @@ class RateLimiter {
 
 bool Is(const char* a, const char* b) { return a && std::strcmp(a, b) == 0; }
 
+// A Content-Length value: one decimal number that fits (blanks around it allowed).
+bool IsContentLength(const char* v) {
+  while (*v == ' ' || *v == '\t') ++v;
+  int digits = 0;
+  for (; *v >= '0' && *v <= '9'; ++v) ++digits;
+  while (*v == ' ' || *v == '\t') ++v;
+  return *v == '\0' && digits > 0 && digits <= 18;
+}
+
+// Framing CivetWeb lets through and RFC 9112 refuses (sections 3.2 and 6.3):
+// a Content-Length that is not one number, or several that differ (CivetWeb
+// takes the first, a proxy in front may take another: a smuggled request),
+// and an HTTP/1.1 request without exactly one Host. nullptr when fine.
+const char* BadFraming(const mg_request_info* ri) {
+  int hosts = 0;
+  const char* length = nullptr;
+  for (int i = 0; i < ri->num_headers; ++i) {
+    const char* name = ri->http_headers[i].name;
+    const char* value = ri->http_headers[i].value ? ri->http_headers[i].value : "";
+    if (!name) continue;
+    if (strcasecmp(name, "Host") == 0) {
+      ++hosts;
+    } else if (strcasecmp(name, "Content-Length") == 0) {
+      if (!IsContentLength(value)) return "invalid Content-Length";
+      if (length && std::strtoll(length, nullptr, 10) != std::strtoll(value, nullptr, 10))
+        return "conflicting Content-Length headers";
+      length = value;
+    }
+  }
+  if (hosts > 1) return "more than one Host header";
+  if (hosts == 0 && Is(ri->http_version, "1.1")) return "missing Host header";
+  return nullptr;
+}
+
+// The request path, %-decoded here: CivetWeb is told not to (decode_url: no)
+// because its decoding runs on past an encoded NUL, so "/metrics%00.txt"
+// was routed as "/metrics". False for a malformed escape or an encoded NUL.
+// Dot segments were removed by CivetWeb before decoding, so an encoded one
+// ("/%2e%2e/") stays in the path and routes nowhere.
+bool DecodePath(const char* raw, std::string* out) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out->clear();
+  for (const char* p = raw; *p; ++p) {
+    if (*p != '%') {
+      out->push_back(*p);
+      continue;
+    }
+    if (!p[1] || !p[2] || hex(p[1]) < 0 || hex(p[2]) < 0) return false;
+    const char c = static_cast<char>(hex(p[1]) * 16 + hex(p[2]));
+    if (c == '\0') return false;
+    out->push_back(c);
+    p += 2;
+  }
+  return true;
+}
+
 class Handler {
  public:
   Handler(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload)
@@ -62,17 +125,34 @@ class Handler {
 
   const HttpOptions& options() const { return opts_; }
 
+  // A request CivetWeb refused before begin_request (see HttpError): its
+  // status, a well-formed answer with the usual headers, and the connection
+  // closed (CivetWeb closes it after an error in any case).
+  void Refuse(mg_connection* conn, int status) const {
+    const char* reason = mg_get_response_code_text(conn, status);
+    Reply r{conn, false, true, this};
+    r.Send(status, reason, kTextContentType, std::to_string(status) + " " + reason + "\n");
+  }
+
   // begin_request: every request comes here; the return value is the status
   // for CivetWeb's access log, and tells it the request was answered.
   int Serve(mg_connection* conn) {
     const mg_request_info* ri = mg_get_request_info(conn);
     const char* method = ri->request_method ? ri->request_method : "";
-    const char* uri = ri->local_uri ? ri->local_uri : "";
     const bool head = Is(method, "HEAD");
     // A body is only ever ignored; close afterwards rather than read it, so
     // it cannot be taken for a next request.
     const bool body = ri->content_length > 0 || ChunkedBody(conn);
     Reply r{conn, head, body, this};
+
+    if (const char* bad = BadFraming(ri)) {
+      r.close = true;  // where the next request would start is unknown
+      return r.Send(400, "Bad Request", kTextContentType, std::string("400 Bad Request: ") + bad + "\n");
+    }
+    std::string path;
+    if (!DecodePath(ri->local_uri ? ri->local_uri : "", &path))
+      return r.Send(400, "Bad Request", kTextContentType, "400 Bad Request: malformed %-escape in the path\n");
+    const char* uri = path.c_str();
 
     if (limiter_ && !limiter_->Allow()) return r.Send(429, "Too Many Requests", kTextContentType, "Too Many Requests\n");
     if (auth_.enabled() && !auth_.Check(mg_get_header(conn, "Authorization")))
@@ -198,6 +278,18 @@ class Handler {
 int BeginRequest(mg_connection* conn) {
   auto* h = static_cast<Handler*>(mg_get_request_info(conn)->user_data);
   return h->Serve(conn);
+}
+
+// CivetWeb's own refusals (a request line or header block it cannot parse,
+// an HTTP version it does not speak, a negative Content-Length) come here.
+// Its default answer builds the status line from the request's version
+// string, so "GET /a b HTTP/1.1" got back "HTTP/b HTTP/1.1\r\nHost: ..." with
+// the request's own line breaks in it; the answer is written here instead.
+int HttpError(mg_connection* conn, int status, const char*) {
+  auto* h = static_cast<const Handler*>(mg_get_user_data(mg_get_context(conn)));
+  if (!h || status < 400 || status > 599) return 1;  // CivetWeb's own answer
+  h->Refuse(conn, status);
+  return 0;
 }
 
 // CivetWeb reports bind and TLS failures through its log callback; keep the
@@ -354,6 +446,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
       // An idle kept-alive connection holds a worker: no longer than a request may take.
       "keep_alive_timeout_ms", timeout_ms,
       "enable_keep_alive", "yes",
+      "decode_url", "no",  // done by the handler (DecodePath)
       "max_request_size", std::to_string(kMaxRequestHeaderBytes),
       "linger_timeout_ms", "1000",
   };
@@ -364,6 +457,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   auto handler = std::make_unique<Handler>(opts, std::move(metrics), std::move(reload));
   mg_callbacks callbacks{};
   callbacks.begin_request = BeginRequest;
+  callbacks.http_error = HttpError;
   callbacks.log_message = CaptureLog;
   if (tls) callbacks.init_ssl = InitSsl;
 
