@@ -48,17 +48,22 @@ test-tsan: deps
 	@cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) -LE soak
 
-# Fuzzing (libFuzzer, clang, with ASan+UBSan): `make fuzz` for FUZZ_SECONDS per
-# target; `make fuzz-smoke` for a short run.
+# Fuzzing (libFuzzer, clang, with ASan+UBSan; docs/fuzzing.md): `make fuzz` runs
+# every target for FUZZ_SECONDS, one after another; `make fuzz-smoke` (for CI)
+# builds only the fuzz targets and runs each for FUZZ_SMOKE_SECONDS.
 FUZZ_SECONDS ?= 300
-.PHONY: fuzz fuzz-smoke
-fuzz: deps
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_TARGETS = fuzz_proc_parsers fuzz_config fuzz_text fuzz_web_config fuzz_query_filter fuzz_http_headers fuzz_name_template
+.PHONY: fuzz fuzz-smoke fuzz-build
+fuzz-build: deps
 	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROCTREE_SANITIZE=fuzz >/dev/null
-	@cmake --build build-fuzz -j $(JOBS) --target fuzz_proc_parsers fuzz_config fuzz_text
+	@cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+
+fuzz: fuzz-build
 	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
-fuzz-smoke:
-	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
+fuzz-smoke: fuzz-build
+	tests/fuzz/run.sh build-fuzz $(FUZZ_SMOKE_SECONDS)
 
 # The container image (Dockerfile) built with buildah and run with podman, no
 # Docker engine; the debootstrapped base image is kept in $(BUILD_DIR)/container.
