@@ -15,6 +15,7 @@ import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -66,6 +67,9 @@ class UnprivilegedExporter:
     def stop(self):
         rc = harness.stop_process(self.proc)
         self.log.join()
+        # A clean SIGTERM shutdown exits 0 (a sanitizer's report would not): worth seeing.
+        if rc != 0:
+            sys.stderr.write(f"--- unprivileged exporter exited {rc}; log:\n{self.log.text()}\n")
         return rc
 
 
