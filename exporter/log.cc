@@ -6,6 +6,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "exporter/utf8.h"
+
 namespace proctree::log {
 
 namespace {
@@ -35,8 +37,11 @@ std::string Timestamp() {
   return buf;
 }
 
-// Values may hold any bytes (paths, process names): escape so one record stays one line.
+// Values may hold any bytes (paths, process names): escape so one record stays
+// one line, and replace invalid UTF-8 so a JSON record stays valid JSON.
 void AppendQuoted(std::string& out, std::string_view v) {
+  const std::string clean = IsValidUtf8(v) ? std::string() : SanitizeUtf8(v);
+  if (!clean.empty()) v = clean;
   out += '"';
   for (unsigned char c : v) {
     switch (c) {
