@@ -11,6 +11,7 @@
 #include "exporter/health_check.h"
 #include "exporter/http_server.h"
 #include "exporter/log.h"
+#include "exporter/malloc_arenas.h"
 #include "exporter/metric_catalog.h"
 #include "exporter/namespace_info.h"
 #include "exporter/runtime_config.h"
@@ -53,6 +54,7 @@ ExporterFacts LearnAboutSelf(const std::string& procfs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  LimitMallocArenas();  // before any thread starts (malloc_arenas.h says why)
   Flags flags;
   std::string message;
   switch (ParseFlags(argc, argv, VersionText(), &flags, &message)) {
