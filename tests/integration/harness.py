@@ -275,8 +275,12 @@ class Response:
         return self.body.decode("utf-8")
 
 
-def http(url, method="GET", headers=None, data=None, timeout=10):
-    """One request with urllib; HTTP error statuses are returned, not raised. Body is not decoded."""
+def http(url, method="GET", headers=None, data=None, timeout=60):
+    """One request with urllib; HTTP error statuses are returned, not raised. Body is not decoded.
+
+    The default timeout is generous on purpose: a TSan build scraping every
+    process on a loaded 2-core machine took over 10 s once. It only bounds a
+    failing test; a passing one never waits for it."""
     req = urllib.request.Request(url, method=method, headers=headers or {}, data=data)
     try:
         with _OPENER.open(req, timeout=timeout) as r:
