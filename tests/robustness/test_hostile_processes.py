@@ -387,9 +387,10 @@ class HostileProcessesTest(harness.IntegrationTest):
     def test_prometheus_scrapes_hostile_series(self):
         exporter = self.exporters[True]
         tmp = self.make_tmpdir()
-        # 5 s: the exporter stops reading processes 0.5 s before Prometheus' timeout, and a
-        # sanitized exporter on a loaded machine needs the room to reach the newest pids.
-        prom = self.start_prometheus(tmp, {"hostile": exporter.address}, scrape_interval="5s")
+        # 15 s: the exporter stops reading processes 0.5 s before Prometheus' timeout, and a
+        # sanitized exporter on a loaded machine needs the room to reach the newest pids
+        # (a TSan build took 4-13 s per scrape with 2,000 other processes on the host).
+        prom = self.start_prometheus(tmp, {"hostile": exporter.address}, scrape_interval="15s")
         newline_pid = self.named[b"new\nline"][0][0]
         invalid_pid, invalid_argv = self.named[b"bad\xff\xfeutf8"][0]
         state = {}
@@ -404,7 +405,7 @@ class HostileProcessesTest(harness.IntegrationTest):
                     and len(state["newline"]) == 1 and len(state["invalid"]) == 1)
 
         try:
-            harness.poll(all_there, 90, "up == 1 and the hostile series in Prometheus", interval=0.5)
+            harness.poll(all_there, 180, "up == 1 and the hostile series in Prometheus", interval=0.5)
         except AssertionError as e:
             raise AssertionError(f"{e}\nlast state: {state}\nPrometheus log:\n{prom.log()}") from None
         self.assertEqual(state["threads"][0][1], THREADS + 1)
