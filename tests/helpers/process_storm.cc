@@ -56,7 +56,9 @@ namespace {
 }
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr, "process_storm: %s\nusage: process_storm [--workers N] [--rate N] [--max-zombies N] [--cycle KINDS]\n",
+  std::fprintf(stderr,
+               "process_storm: %s\n"
+               "usage: process_storm [--workers N] [--rate N] [--max-zombies N] [--cycle KINDS]\n",
                why.c_str());
   std::exit(2);
 }
