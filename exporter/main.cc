@@ -15,6 +15,7 @@
 #include "exporter/metric_catalog.h"
 #include "exporter/namespace_info.h"
 #include "exporter/runtime_config.h"
+#include "exporter/scrape_thread.h"
 #include "exporter/scraper.h"
 #include "exporter/web_config.h"
 #include "exporter/web_tls.h"
@@ -147,7 +148,10 @@ int main(int argc, char** argv) {
   http.web = web;
   http.max_requests = flags.web_max_requests;
   http.request_timeout = std::chrono::milliseconds(static_cast<long long>(flags.web_request_timeout_seconds * 1000));
-  auto server = HttpServer::Start(http, scrape, reload, &error);
+  // Started after the signal mask above, so it inherits it; outlives the server.
+  ScrapeThread scrape_thread(scrape);
+  auto server = HttpServer::Start(
+      http, [&](const ScrapeRequest& r) { return scrape_thread.Run(r); }, reload, &error);
   if (!server) {
     log::Error("cannot start HTTP server", {{"err", error}});
     return 1;
