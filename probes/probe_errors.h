@@ -14,6 +14,10 @@
 namespace proctree {
 
 // How the probe boundary translates an errno, once, for every OS module.
+// ENOENT is ambiguous for a file under a process' directory: the process is
+// gone, or the kernel has no such file for it (Linux without io accounting),
+// so the Linux module confirms it against the process' stat before dropping
+// the process (linux_proc::PidDirGone).
 enum class ErrorKind {
   kVanished,      // the process is gone: drop it from this scrape
   kAccessDenied,  // keep what was read, omit what was not

@@ -19,6 +19,7 @@ kernel shows the test. Then a real Prometheus scrapes the first exporter.
 
 import ctypes
 import os
+import pwd
 import resource
 import select
 import signal
@@ -71,6 +72,14 @@ def read_stat(pid):
         data = f.read()
     close = data.rindex(b")")
     return data[data.index(b"(") + 1:close], data[close + 2:].split()
+
+
+def user_label(uid):
+    """The user label the exporter gives a uid: the name, or the number when it has none."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 def state_of(pid):
@@ -356,13 +365,20 @@ class HostileProcessesTest(harness.IntegrationTest):
                 self.assertEqual(info.labels["comm"], "zombie) Z 1 (")
                 self.assertEqual(info.labels["ppid"], str(os.getpid()))
                 self.assertNotIn("cmdline", info.labels)  # a zombie has no command line left
-                # stat is all a zombie has: its CPU is there; memory, descriptors and io are absent, not 0.
+                # stat and status are all a zombie has: its CPU, its owner and its context switches
+                # are there; memory, descriptors and io are absent, not 0.
                 self.assertEqual(len(self.of_pid(samples, "proctree_process_cpu_seconds_total", self.zombie)), 2)
                 self.assertEqual(harness.one(samples, "proctree_process_threads", pid=str(self.zombie)).value,
                                  int(read_stat(self.zombie)[1][17]))
+                self.assertEqual(info.labels["user"], user_label(os.getuid()))
+                with open(f"/proc/{self.zombie}/status") as f:
+                    status = dict(line.split(":\t", 1) for line in f.read().splitlines() if ":\t" in line)
+                for kind, key in (("voluntary", "voluntary_ctxt_switches"),
+                                  ("involuntary", "nonvoluntary_ctxt_switches")):
+                    self.assertEqual(harness.one(samples, "proctree_process_context_switches_total",
+                                                 pid=str(self.zombie), kind=kind).value, int(status[key]), kind)
                 for family in ("proctree_process_memory_bytes", "proctree_process_open_fds",
-                               "proctree_process_max_fds", "proctree_process_io_bytes_total",
-                               "proctree_process_context_switches_total"):
+                               "proctree_process_max_fds", "proctree_process_io_bytes_total"):
                     self.assertEqual(self.of_pid(samples, family, self.zombie), [], family)
                 self.assertGreaterEqual(harness.one(samples, "proctree_processes", state="zombie").value, 1)
         self.assertEqual(state_of(self.zombie), "Z", "scrapes left the zombie as it was")

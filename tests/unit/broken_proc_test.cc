@@ -280,12 +280,15 @@ TEST(BrokenProcTree, UnreadableEntriesAreCountedWithSyscallSourceAndErrno) {
   WriteFile(root / "604", "a pid entry that is not a directory");
   // Listed, gone by the time it is opened: a pid entry pointing nowhere.
   fs::create_symlink(tmp.path() / "exited", root / "605");
-  d = AddNormalPid(root, 606);  // status gone after stat was read: the process exited
+  // status answers ENOENT but stat is still there: the process lives, its
+  // status fields are unsupported (a process that really exited mid-read:
+  // VanishingMidRead.*).
+  d = AddNormalPid(root, 606);
   fs::remove(d / "status");
   fs::create_symlink(tmp.path() / "exited", d / "status");
 
   Scanned scan = Scan(root.string());
-  EXPECT_EQ(Pids(scan), (std::set<std::int64_t>{600, 601, 602}));
+  EXPECT_EQ(Pids(scan), (std::set<std::int64_t>{600, 601, 602, 606}));
   EXPECT_EQ(scan.syscall_errors, (std::map<std::string, std::uint64_t>{{"openat/fd/ENOTDIR", 1},
                                                                       {"openat/proc/ENOENT", 1},
                                                                       {"openat/proc/ENOTDIR", 1},
@@ -293,7 +296,9 @@ TEST(BrokenProcTree, UnreadableEntriesAreCountedWithSyscallSourceAndErrno) {
                                                                       {"read/io/EISDIR", 1},
                                                                       {"read/stat/EISDIR", 1}}));
   EXPECT_TRUE(scan.parse_errors.empty());
-  if (scan.by_pid.size() != 3) return;
+  if (scan.by_pid.size() != 4) return;
+  ExpectState(FieldState::kUnsupported, "606 status", scan.by_pid[606].uid, scan.by_pid[606].memory_rss_bytes);
+  ExpectValue(scan.by_pid[606].io_read_chars, 126976, "606 rchar");
   ExpectState(FieldState::kFailed, "601 io", scan.by_pid[601].io_read_chars, scan.by_pid[601].io_write_bytes);
   ExpectValue(scan.by_pid[601].open_fds, 6, "601 fds");
   EXPECT_EQ(scan.by_pid[602].open_fds.state, FieldState::kFailed);
@@ -364,6 +369,7 @@ TEST(VanishingProcesses, RealChildrenListedThenReapedAreDroppedAndCounted) {
   EXPECT_EQ(scan.by_pid[zombie.pid()].state, ProcessState::kZombie);
   ExpectState(FieldState::kUnsupported, "zombie", scan.by_pid[zombie.pid()].io_read_chars,
               scan.by_pid[zombie.pid()].open_fds);
+  ExpectValue(scan.by_pid[zombie.pid()].uid, ::getuid(), "zombie uid, from its status");
 }
 
 TEST(VanishingProcesses, ScanningTheRealProcWhileChildrenComeAndGo) {

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -54,11 +55,53 @@ bool ParsePid(const char* name, std::int64_t* pid) {
   return true;
 }
 
+template <typename... Fields>
+void Mark(FieldState st, Fields&... f) {
+  (f.mark(st), ...);
+}
+
+void MarkIo(FieldState st, ProcessSample* s) {
+  Mark(st, s->io_read_bytes, s->io_write_bytes, s->io_read_chars, s->io_write_chars, s->io_read_syscalls,
+       s->io_write_syscalls);
+}
+
+}  // namespace
+
+// Which per-process files the kernel behind `dir_fd` lacks, told by one
+// process's directory in it. The probe asks once, at open, instead of
+// finding out from every process on every scrape: there an ENOENT costs a
+// liveness check and is counted as an error, and a kernel built without
+// CONFIG_TASK_IO_ACCOUNTING (or gVisor) is not an error an operator can fix
+// or should be paged for, but a feature the kernel lacks (reported as 0 in
+// proctree_probe_feature_supported). "self" is the exporter itself in that
+// procfs; pid 1 covers a procfs of a pid namespace the exporter is not in. A
+// tree with neither (a captured one) is taken to have every file, and each
+// ENOENT on it is then checked and counted per process.
+LinuxProbe::MissingFiles LinuxProbe::FindMissingFiles(int dir_fd) {
+  for (const char* dir : {"self", "1"}) {
+    int fd = ::openat(dir_fd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat st;
+    auto missing = [&](const char* name) { return ::fstatat(fd, name, &st, 0) != 0 && errno == ENOENT; };
+    MissingFiles out;
+    out.io = missing("io");
+    out.limits = missing("limits");
+    // Only a directory that still is a process' (stat present after the checks) can tell.
+    const bool alive = !linux_proc::PidDirGone(fd);
+    ::close(fd);
+    if (alive) return out;
+  }
+  return {};
+}
+
+namespace {
+
 // One scan's state: the reusable buffer and the error sink. Not shared
 // between threads, so concurrent scrapes each have their own.
 class Reader {
  public:
-  Reader(ScanErrors& errors, double ticks, double boot_time) : errors_(errors), ticks_(ticks), boot_time_(boot_time) {}
+  Reader(ScanErrors& errors, double ticks, double boot_time, LinuxProbe::MissingFiles missing)
+      : errors_(errors), ticks_(ticks), boot_time_(boot_time), missing_(missing) {}
 
   enum class Outcome { kOk, kVanished };
 
@@ -79,16 +122,26 @@ class Reader {
     }
     FillStat(st, s);
 
+    const bool status = req.groups.has(FieldGroup::kStatus);
+    const bool memory = req.groups.has(FieldGroup::kMemory);
     if (s->state == ProcessState::kZombie || s->state == ProcessState::kDead) {
-      // A zombie has released its memory, files and io accounting; stat is all it has.
+      // A zombie has released its memory, files and io accounting, but its
+      // status still names its owner (and its context switches, which are
+      // the dead task's own): psutil reads uids of zombies too.
       MarkZombie(req, s);
+      if (status && !ReadStatus(pid_fd, true, false, s)) return Outcome::kVanished;
       return Outcome::kOk;
     }
-    if ((req.groups.has(FieldGroup::kStatus) || req.groups.has(FieldGroup::kMemory)) && !ReadStatus(pid_fd, req, s))
-      return Outcome::kVanished;
-    if (req.groups.has(FieldGroup::kIo) && !ReadIo(pid_fd, s)) return Outcome::kVanished;
+    if ((status || memory) && !ReadStatus(pid_fd, status, memory, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kIo)) {
+      if (missing_.io) MarkIo(FieldState::kUnsupported, s);
+      else if (!ReadIo(pid_fd, s)) return Outcome::kVanished;
+    }
     if (req.groups.has(FieldGroup::kFds) && !ReadFds(pid_fd, s)) return Outcome::kVanished;
-    if (req.groups.has(FieldGroup::kLimits) && !ReadLimits(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kLimits)) {
+      if (missing_.limits) s->max_fds.mark(FieldState::kUnsupported);
+      else if (!ReadLimits(pid_fd, s)) return Outcome::kVanished;
+    }
     if (req.groups.has(FieldGroup::kExe) && !ReadExe(pid_fd, s)) return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kCmdline) && !ReadRaw(pid_fd, "cmdline", &s->cmdline)) return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kCgroup) && !ReadRaw(pid_fd, "cgroup", &s->cgroup)) return Outcome::kVanished;
@@ -96,7 +149,22 @@ class Reader {
   }
 
  private:
-  enum class FileRead { kOk, kFailed, kVanished };
+  // kMissing: ENOENT for a process that is still there, so this kernel
+  // has no such file for it; its fields are unsupported, not failed.
+  enum class FileRead { kOk, kFailed, kMissing, kVanished };
+
+  static FieldState StateAfter(FileRead r) {
+    return r == FileRead::kMissing ? FieldState::kUnsupported : FieldState::kFailed;
+  }
+
+  // What a failed syscall on one of the process' files means; counted by the caller.
+  // ENOENT on the pid's directory means the process is gone only if stat
+  // is gone too: a kernel can lack io, limits or cgroup for a live process.
+  // A process that exits mid-read fails the check and is dropped whole.
+  static FileRead Classify(int pid_fd, int err) {
+    if (err == ENOENT) return linux_proc::PidDirGone(pid_fd) ? FileRead::kVanished : FileRead::kMissing;
+    return TranslateErrno(err) == ErrorKind::kVanished ? FileRead::kVanished : FileRead::kFailed;
+  }
 
   std::string Path(std::string_view file) const {
     std::string p(dir_path_);
@@ -114,22 +182,20 @@ class Reader {
     if (buf_.ReadAt(pid_fd, name, text, &fail, kMaxFileBytes, cut)) return FileRead::kOk;
     Record(fail, source, name);
     *text = {};
-    return TranslateErrno(fail.err) == ErrorKind::kVanished ? FileRead::kVanished : FileRead::kFailed;
+    return Classify(pid_fd, fail.err);
   }
 
-  // Reads and parses one file. Returns false only when the process vanished;
-  // on any other failure every field in `fields` is marked failed.
-  template <typename Parsed, typename ParseFn, typename... Fields>
-  bool ReadParsed(int pid_fd, const char* name, ParseFn parse, Parsed* parsed, bool* ok,
-                  Fields*... fields) {
+  // Reads and parses one file: kOk with *parsed filled, or why not (a file
+  // that does not parse is kFailed, counted as a parse error of its source).
+  template <typename Parsed, typename ParseFn>
+  FileRead ReadParsed(int pid_fd, const char* name, ParseFn parse, Parsed* parsed) {
     std::string_view text;
     bool cut = false;
     FileRead r = ReadFile(pid_fd, name, name, &text, &cut);
-    if (r == FileRead::kVanished) return false;
-    *ok = r == FileRead::kOk && !cut && parse(text, parsed);
-    if (r == FileRead::kOk && !*ok) errors_.Parse(pid_, name, Path(name));
-    if (!*ok) (fields->mark(FieldState::kFailed), ...);
-    return true;
+    if (r != FileRead::kOk) return r;
+    if (!cut && parse(text, parsed)) return FileRead::kOk;
+    errors_.Parse(pid_, name, Path(name));
+    return FileRead::kFailed;
   }
 
   void Record(const SyscallFailure& fail, std::string_view source, const char* name) {
@@ -161,20 +227,18 @@ class Reader {
     s->nice.set(st.nice);
   }
 
+  // Everything but status (read by the caller): gone with the zombie's memory and files.
   static void MarkZombie(const ScanRequest& req, ProcessSample* s) {
-    auto mark = [](auto&... f) { (f.mark(FieldState::kUnsupported), ...); };
-    if (req.groups.has(FieldGroup::kStatus)) mark(s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches);
+    constexpr FieldState kNone = FieldState::kUnsupported;
     if (req.groups.has(FieldGroup::kMemory))
-      mark(s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes, s->memory_text_bytes,
+      Mark(kNone, s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes, s->memory_text_bytes,
            s->memory_data_bytes, s->memory_swap_bytes);
-    if (req.groups.has(FieldGroup::kIo))
-      mark(s->io_read_bytes, s->io_write_bytes, s->io_read_chars, s->io_write_chars,
-           s->io_read_syscalls, s->io_write_syscalls);
-    if (req.groups.has(FieldGroup::kFds)) mark(s->open_fds);
-    if (req.groups.has(FieldGroup::kLimits)) mark(s->max_fds);
-    if (req.groups.has(FieldGroup::kExe)) mark(s->exe);
-    if (req.groups.has(FieldGroup::kCmdline)) mark(s->cmdline);
-    if (req.groups.has(FieldGroup::kCgroup)) mark(s->cgroup);
+    if (req.groups.has(FieldGroup::kIo)) MarkIo(kNone, s);
+    if (req.groups.has(FieldGroup::kFds)) s->open_fds.mark(kNone);
+    if (req.groups.has(FieldGroup::kLimits)) s->max_fds.mark(kNone);
+    if (req.groups.has(FieldGroup::kExe)) s->exe.mark(kNone);
+    if (req.groups.has(FieldGroup::kCmdline)) s->cmdline.mark(kNone);
+    if (req.groups.has(FieldGroup::kCgroup)) s->cgroup.mark(kNone);
   }
 
   template <typename T>
@@ -183,17 +247,17 @@ class Reader {
     else field.mark(otherwise);
   }
 
-  bool ReadStatus(int pid_fd, const ScanRequest& req, ProcessSample* s) {
+  // status feeds the status group (uid, context switches) and the memory
+  // group; `status`/`memory` say which of them to fill.
+  bool ReadStatus(int pid_fd, bool status, bool memory, ProcessSample* s) {
     linux_proc::StatusFields f;
-    bool ok = false;
-    const bool status = req.groups.has(FieldGroup::kStatus);
-    const bool memory = req.groups.has(FieldGroup::kMemory);
-    if (!ReadParsed(pid_fd, "status", linux_proc::ParseStatus, &f, &ok)) return false;
-    if (!ok) {
-      auto fail = [](auto&... fld) { (fld.mark(FieldState::kFailed), ...); };
-      if (status) fail(s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches);
+    const FileRead r = ReadParsed(pid_fd, "status", linux_proc::ParseStatus, &f);
+    if (r == FileRead::kVanished) return false;
+    if (r != FileRead::kOk) {
+      const FieldState st = StateAfter(r);
+      if (status) Mark(st, s->uid, s->voluntary_ctxt_switches, s->involuntary_ctxt_switches);
       if (memory)
-        fail(s->memory_swap_bytes, s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes,
+        Mark(st, s->memory_swap_bytes, s->memory_rss_bytes, s->memory_vms_bytes, s->memory_shared_bytes,
              s->memory_text_bytes, s->memory_data_bytes);
       return true;
     }
@@ -218,12 +282,12 @@ class Reader {
 
   bool ReadIo(int pid_fd, ProcessSample* s) {
     linux_proc::IoFields f;
-    bool ok = false;
-    if (!ReadParsed(pid_fd, "io", linux_proc::ParseIo, &f, &ok, &s->io_read_bytes,
-                    &s->io_write_bytes, &s->io_read_chars, &s->io_write_chars,
-                    &s->io_read_syscalls, &s->io_write_syscalls))
-      return false;
-    if (!ok) return true;
+    const FileRead r = ReadParsed(pid_fd, "io", linux_proc::ParseIo, &f);
+    if (r == FileRead::kVanished) return false;
+    if (r != FileRead::kOk) {
+      MarkIo(StateAfter(r), s);
+      return true;
+    }
     s->io_read_bytes.set(f.read_bytes);
     s->io_write_bytes.set(f.write_bytes);
     s->io_read_chars.set(f.rchar);
@@ -241,8 +305,9 @@ class Reader {
       return true;
     }
     Record(fail, "fd", "fd");
-    if (TranslateErrno(fail.err) == ErrorKind::kVanished) return false;
-    s->open_fds.mark(FieldState::kFailed);
+    const FileRead r = Classify(pid_fd, fail.err);
+    if (r == FileRead::kVanished) return false;
+    s->open_fds.mark(StateAfter(r));
     return true;
   }
 
@@ -261,8 +326,9 @@ class Reader {
       return true;
     }
     Record({"readlinkat", err}, "exe", "exe");
-    if (TranslateErrno(err) == ErrorKind::kVanished) return false;
-    s->exe.mark(FieldState::kFailed);
+    const FileRead r = Classify(pid_fd, err);
+    if (r == FileRead::kVanished) return false;
+    s->exe.mark(StateAfter(r));
     return true;
   }
 
@@ -272,22 +338,23 @@ class Reader {
     FileRead r = ReadFile(pid_fd, name, name, &text);
     if (r == FileRead::kVanished) return false;
     if (r == FileRead::kOk) field->set(std::string(text));
-    else field->mark(FieldState::kFailed);
+    else field->mark(StateAfter(r));
     return true;
   }
 
   bool ReadLimits(int pid_fd, ProcessSample* s) {
     std::optional<std::uint64_t> soft;
-    bool ok = false;
-    if (!ReadParsed(pid_fd, "limits", linux_proc::ParseLimitsMaxOpenFiles, &soft, &ok, &s->max_fds))
-      return false;
-    if (ok) s->max_fds.set(soft ? static_cast<double>(*soft) : std::numeric_limits<double>::infinity());
+    const FileRead r = ReadParsed(pid_fd, "limits", linux_proc::ParseLimitsMaxOpenFiles, &soft);
+    if (r == FileRead::kVanished) return false;
+    if (r == FileRead::kOk) s->max_fds.set(soft ? static_cast<double>(*soft) : std::numeric_limits<double>::infinity());
+    else s->max_fds.mark(StateAfter(r));
     return true;
   }
 
   ScanErrors& errors_;
   double ticks_;
   double boot_time_;
+  LinuxProbe::MissingFiles missing_;
   ReadBuffer buf_;
   std::int64_t pid_ = 0;
   std::string_view dir_path_;
@@ -317,19 +384,30 @@ std::unique_ptr<LinuxProbe> LinuxProbe::Open(const std::string& root, std::strin
   }
   long ticks = ::sysconf(_SC_CLK_TCK);
   if (ticks <= 0) ticks = 100;
-  return std::unique_ptr<LinuxProbe>(new LinuxProbe(fd, static_cast<double>(btime), ticks));
+  auto probe = std::unique_ptr<LinuxProbe>(new LinuxProbe(fd, static_cast<double>(btime), ticks));
+  probe->missing_ = FindMissingFiles(fd);
+  // SampleSelf reads the real /proc, whatever root is.
+  int proc_fd = ::open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (proc_fd >= 0) {
+    probe->self_missing_ = FindMissingFiles(proc_fd);
+    ::close(proc_fd);
+  }
+  return probe;
 }
 
 LinuxProbe::~LinuxProbe() { ::close(root_fd_); }
 
 bool LinuxProbe::Supports(Feature f) const {
-  // Everything in the Feature list comes from procfs on any kernel we run on.
+  // Everything else in the Feature list comes from stat, status, fd/ and
+  // smaps, which every kernel we run on has.
+  if (f == Feature::kIoCounters) return !missing_.io;
+  if (f == Feature::kMaxFds) return !missing_.limits;
   return f != Feature::kCount;
 }
 
 ScanResult LinuxProbe::Scan(const ScanRequest& req, ScanErrors& errors) const {
   ScanResult result;
-  Reader reader(errors, ticks_, boot_time_);
+  Reader reader(errors, ticks_, boot_time_, missing_);
 
   // A private fd for the listing: concurrent scans must not share a directory offset.
   int list_fd = ::openat(root_fd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -392,7 +470,7 @@ std::optional<ProcessSample> LinuxProbe::SampleSelf(const ScanRequest& req, Scan
     errors.Syscall(0, "openat", "proc", "/proc/self", errno);
     return std::nullopt;
   }
-  Reader reader(errors, ticks_, boot_time_);
+  Reader reader(errors, ticks_, boot_time_, self_missing_);
   ProcessSample s;
   auto outcome = reader.Read(fd, ::getpid(), "/proc/self", req, &s);
   ::close(fd);

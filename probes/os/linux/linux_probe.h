@@ -23,13 +23,25 @@ class LinuxProbe final : public Probe {
 
   double boot_time() const { return boot_time_; }
 
+  // Per-process files a kernel may be built without: no io without
+  // CONFIG_TASK_IO_ACCOUNTING (and in some sandboxes, such as gVisor), no
+  // limits before Linux 2.6.24.
+  struct MissingFiles {
+    bool io = false;
+    bool limits = false;
+  };
+
  private:
+  static MissingFiles FindMissingFiles(int dir_fd);
+
   LinuxProbe(int root_fd, double boot_time, long ticks)
       : root_fd_(root_fd), boot_time_(boot_time), ticks_(static_cast<double>(ticks)) {}
 
   int root_fd_;
   double boot_time_;
   double ticks_;
+  MissingFiles missing_;     // in root's procfs
+  MissingFiles self_missing_;  // in the real /proc, which SampleSelf reads
 };
 
 }  // namespace proctree

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -18,6 +19,15 @@ struct LinuxDirent64 {
   char d_name[];
 };
 }  // namespace
+
+bool PidDirGone(int pid_fd) {
+  // fstatat opens nothing and reads nothing: one lookup in the pid directory,
+  // which procfs refuses once the task is reaped (ESRCH on Linux 6.18;
+  // ENOENT when the directory itself is gone).
+  struct stat st;
+  if (::fstatat(pid_fd, "stat", &st, AT_SYMLINK_NOFOLLOW) == 0) return false;
+  return errno == ENOENT || errno == ESRCH;
+}
 
 bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
                         std::size_t max_bytes, bool* cut) {

@@ -13,6 +13,14 @@ struct SyscallFailure {
   int err = 0;
 };
 
+// Whether the process whose /proc/<pid> directory `pid_fd` holds is gone
+// (reaped, or the directory removed): stat, which every process has, zombies
+// included, no longer answers through that fd. The fd pins the process, not
+// its number, so a new process that reused the pid cannot answer for it.
+// Call it after an ENOENT, which means either that or a file this kernel
+// lacks; false when the check itself fails for another reason.
+bool PidDirGone(int pid_fd);
+
 class ReadBuffer {
  public:
   explicit ReadBuffer(std::size_t initial = 16 * 1024) : data_(initial) {}
