@@ -1,4 +1,4 @@
-# ctest: TIMEOUT 1200 LABELS soak RUN_SERIAL
+# ctest: TIMEOUT 1800 LABELS soak RUN_SERIAL
 """Soak: 10,000 scrapes with 2,000 processes on the host; the exporter's RSS must level off.
 
 What it runs (docs/soak.md has the why and a real curve):
