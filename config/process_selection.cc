@@ -68,7 +68,7 @@ std::shared_ptr<const ProcessSelection> ProcessSelection::Compile(const Config& 
     c->pid_file = m.pid_file;
     if (m.ancestor) c->ancestor = compile(*m.ancestor);
     if (!m.exe.empty()) sel->needs_ |= FieldGroup::kExe;
-    if (!m.cmdline.empty()) sel->need_cmdline_ = true;
+    if (!m.cmdline.empty()) sel->need_cmdline_ = sel->match_cmdline_ = true;
     if (!m.user.empty()) sel->need_user_ = true;
     if (!m.cgroup.empty()) sel->need_cgroup_ = true;
     return c;

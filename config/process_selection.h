@@ -38,6 +38,8 @@ class ProcessSelection {
 
   // The probe field groups the selectors and the label policy need.
   FieldGroups NeededGroups() const { return needs_; }
+  // A selector's cmdline regex needs the whole command line, not just what a label keeps.
+  bool MatchesCmdline() const { return match_cmdline_; }
 
   std::vector<ProcessFacts> Facts(const std::vector<ProcessSample>& ps, UserNames& users) const;
   std::vector<Assignment> Assign(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
@@ -60,7 +62,7 @@ class ProcessSelection {
   std::vector<std::string> always_groups_;
   UnmatchedPolicy unmatched_;
   FieldGroups needs_;
-  bool need_user_ = false, need_cmdline_ = false, need_cgroup_ = false;
+  bool need_user_ = false, need_cmdline_ = false, need_cgroup_ = false, match_cmdline_ = false;
 };
 
 }  // namespace proctree

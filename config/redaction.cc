@@ -273,11 +273,13 @@ std::string_view ProgramName(std::string_view raw) {
   return slash == std::string_view::npos ? first : first.substr(slash + 1);
 }
 
-// Cuts `s` to at most max_bytes bytes, never inside a UTF-8 sequence, ending in "…" when cut.
-void Truncate(std::string& s, std::size_t max_bytes) {
-  if (s.size() <= max_bytes) return;
+// Cuts `s` to at most max_bytes bytes, never inside a UTF-8 sequence, ending
+// in "…" when cut. more: `s` is known to go on (a cut read), so it ends in "…"
+// even when it fits.
+void Truncate(std::string& s, std::size_t max_bytes, bool more = false) {
+  if (s.size() <= max_bytes && !more) return;
   bool ellipsis = max_bytes >= kEllipsis.size();
-  std::size_t cut = ellipsis ? max_bytes - kEllipsis.size() : max_bytes;
+  std::size_t cut = std::min(s.size(), ellipsis ? max_bytes - kEllipsis.size() : max_bytes);
   // If a lead byte within the last 3 kept bytes starts a sequence reaching past
   // the cut, cut before it. Stray continuation bytes are not a sequence to keep whole.
   for (std::size_t k = 1; k <= 3 && k <= cut; ++k) {
@@ -310,11 +312,21 @@ RedactionRules RedactionRules::Defaults() {
   return r;
 }
 
-std::string RedactCmdline(std::string_view raw, const RedactionRules& rules, std::size_t max_bytes) noexcept {
+std::string RedactCmdline(std::string_view raw, const RedactionRules& rules, std::size_t max_bytes,
+                          bool read_cut) noexcept {
   try {
+    if (read_cut) {
+      // The last word may be cut short: drop it (see the header). A blank
+      // before it stays, as part of its argument: whether an argument is a
+      // flag's value depends on its length (LooksLikeOption), and "-" alone
+      // would pass for a value where "- more" does not.
+      std::size_t end = raw.size();
+      while (end > 0 && raw[end - 1] != '\0' && !IsSpace(raw[end - 1])) --end;
+      raw = raw.substr(0, end > 0 && raw[end - 1] == '\0' ? end - 1 : end);
+    }
     while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
     std::string out;
-    if (raw.empty() || max_bytes == 0) return out;
+    if (max_bytes == 0 || (raw.empty() && !read_cut)) return out;
     Redactor redactor(rules, ProgramName(raw));
     out.reserve(std::min(raw.size(), max_bytes) + 16);
     std::vector<unsigned char> mask;
@@ -342,7 +354,12 @@ std::string RedactCmdline(std::string_view raw, const RedactionRules& rules, std
       }
       pos = end + 1;
     }
-    Truncate(out, max_bytes);
+    // A cut read goes on past its last shown word, as if more arguments followed.
+    if (read_cut) {
+      while (!out.empty() && IsSpace(out.back())) out.pop_back();
+      if (!out.empty()) out.push_back(' ');
+    }
+    Truncate(out, max_bytes, read_cut);
     return out;
   } catch (...) {  // std::bad_alloc only
     return std::string();

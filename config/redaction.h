@@ -51,6 +51,22 @@
 // own whitespace is kept), and the result is cut to max_bytes without splitting
 // a UTF-8 sequence, ending in "…" (3 bytes, counted in the budget; left out when
 // max_bytes < 3). Invalid UTF-8 is passed through untouched.
+//
+// A command line READ only in part (read_cut: the probe stopped at its byte
+// budget) ends in a word of unknown length, and several rules need a word's end
+// to see its secret: `https://TOKEN@host` cut to `https://TOK`, or
+// `mysql://u:pa@ss@db` cut to `mysql://u:pa@ss`, would show the start of the
+// secret. So that last word, everything after the last NUL or whitespace, is
+// dropped before the rules run and the label ends in " …". What is left
+// renders exactly as in the whole line: every rule decides a word's mask from
+// the word and what precedes it (an argument taken as a flag's value, from its
+// first two bytes), and what it hides past a word (a flag's value in the next
+// word, a header's value, an unclosed quote) runs to the end of the element or
+// to the end of what was read, which hides the same kept bytes. Hence
+// the label of a cut read, without its " …", is a prefix of the whole line's
+// label, never more (tests/unit/redaction_test.cc checks that for every cut).
+// A rule that looks at later words to decide an earlier word's mask would break
+// this, and that test.
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -69,9 +85,10 @@ struct RedactionRules {
 };
 
 // raw_cmdline: /proc/[pid]/cmdline as read (NUL-separated; may lack the final
-// NUL; any bytes). Empty (kernel thread) -> "". Never throws (returns "" if
-// memory runs out).
-std::string RedactCmdline(std::string_view raw_cmdline, const RedactionRules& rules,
-                          std::size_t max_bytes) noexcept;
+// NUL; any bytes). Empty (kernel thread) -> "". read_cut: raw_cmdline is the
+// first bytes of a longer command line (see above). Never throws (returns ""
+// if memory runs out).
+std::string RedactCmdline(std::string_view raw_cmdline, const RedactionRules& rules, std::size_t max_bytes,
+                          bool read_cut = false) noexcept;
 
 }  // namespace proctree

@@ -1,6 +1,8 @@
 #include "exporter/process_families.h"
 
+#include <algorithm>
 #include <array>
+#include <limits>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -68,9 +70,16 @@ const std::vector<SimpleFamily>& SimpleFamilies() {
 
 }  // namespace
 
-std::string CmdlineLabel(std::string_view raw_cmdline, std::size_t max_bytes) {
+std::string CmdlineLabel(std::string_view raw_cmdline, std::size_t max_bytes, bool read_cut) {
   static const RedactionRules kRules = RedactionRules::Defaults();
-  return RedactCmdline(SanitizeUtf8(raw_cmdline), kRules, max_bytes);
+  // A character cut by the read becomes U+FFFD here, inside the last word, which is dropped.
+  return RedactCmdline(SanitizeUtf8(raw_cmdline), kRules, max_bytes, read_cut);
+}
+
+std::size_t CmdlineLabelReadBytes(std::size_t max_bytes) {
+  constexpr std::size_t kFactor = 16, kAtLeast = 4096;
+  if (max_bytes > std::numeric_limits<std::size_t>::max() / kFactor) return std::numeric_limits<std::size_t>::max();
+  return std::max(kAtLeast, max_bytes * kFactor);
 }
 
 std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps,

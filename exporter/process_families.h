@@ -22,7 +22,16 @@ struct OptionalLabels {
 // (config/redaction.h) and at most max_bytes of valid UTF-8. Invalid bytes
 // become U+FFFD (3 bytes each) before the cut, not after, so that the label
 // and not the raw command line is what fits in labels.cmdline_max_length.
-std::string CmdlineLabel(std::string_view raw_cmdline, std::size_t max_bytes);
+// read_cut: raw_cmdline is only the first bytes of the command line; its
+// last, possibly partial word is left out and the label ends in " …".
+std::string CmdlineLabel(std::string_view raw_cmdline, std::size_t max_bytes, bool read_cut = false);
+
+// How many bytes of a command line the probe reads for a label of max_bytes
+// (ScanRequest::cmdline_max_bytes). A label byte comes from about one byte
+// read, except where a long secret shrinks to "<redacted>" (a JWT, a key);
+// sixteen times the label, and at least a page, leaves room for those, so the
+// label of a cut read is the same as of the whole line but for rare cases.
+std::size_t CmdlineLabelReadBytes(std::size_t max_bytes);
 
 // `pid="..",comm=".."` (plus optional labels) per process, sanitized to
 // UTF-8 and escaped once per scrape, shared by every series of that process.

@@ -62,7 +62,7 @@ std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, c
     if (policy.container_id) out[i].container_id = facts[i].container_id;
     // Environment variables are never read; the command line only when asked for, redacted.
     if (policy.cmdline && ps[i].cmdline.has_value())
-      out[i].cmdline = CmdlineLabel(ps[i].cmdline.value, policy.cmdline_max_length);
+      out[i].cmdline = CmdlineLabel(ps[i].cmdline.value, policy.cmdline_max_length, ps[i].cmdline_cut);
   }
   return out;
 }
@@ -81,6 +81,8 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   // still reads what the config's aggregate families need.
   if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.RequiredGroups();
   req.deadline = opts.deadline;
+  // Only the label wants the command line: read what it can show, not megabytes.
+  if (!selection.MatchesCmdline()) req.cmdline_max_bytes = CmdlineLabelReadBytes(rc.config.labels.cmdline_max_length);
   ScanResult scan;
   if (!req.groups.empty()) scan = probe_.Scan(req, scan_errors);
   bool cut_short = scan.deadline_exceeded;

@@ -75,6 +75,7 @@ struct ProcessSample {
 
   Field<std::string> exe;      // full path; " (deleted)" kept as the kernel writes it
   Field<std::string> cmdline;  // raw: arguments separated by NUL bytes
+  bool cmdline_cut = false;    // cmdline holds only the first bytes of a longer one (a read limit)
   Field<std::string> cgroup;   // the raw cgroup file (parse with container_id.h)
 };
 

@@ -3,7 +3,9 @@
 // (on Linux one /proc/[pid] file), so a family switched off in the allowlist
 // means its file is never opened.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -54,6 +56,12 @@ struct ScanRequest {
   // When set, the scan starts no new process once this has passed and
   // returns what it read (ScanResult::deadline_exceeded).
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // At most this many bytes of each command line are read (kCmdline). The
+  // cmdline label keeps a few hundred bytes, and a process may have megabytes
+  // of arguments; selectors' regexes need the whole line. A shorter read sets
+  // ProcessSample::cmdline_cut.
+  static constexpr std::size_t kWholeCmdline = std::numeric_limits<std::size_t>::max();
+  std::size_t cmdline_max_bytes = kWholeCmdline;  // kWholeCmdline: as much as the module reads of any file
 };
 
 }  // namespace proctree

@@ -7,8 +7,14 @@
 // results and the breakdown are in docs/benchmarks.md.
 #include <benchmark/benchmark.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -415,6 +421,117 @@ void BM_ProbeScan(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_ProbeScan)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAggregatesOnly(true);
+
+// A process with 1.1 MiB of arguments (a `sh -c 'read x'` child of the
+// benchmark) while a cmdline label is configured: its command line read whole
+// (Arg 0: before the label's read budget, and still when a selector's regex
+// needs it) or to CmdlineLabelReadBytes(256) (Arg 1). Alone, in a proc root of
+// symlinks to /proc/stat and /proc/<pid>; and with the rest of this host.
+class HugeCmdlineChild {
+ public:
+  static HugeCmdlineChild& Get() {
+    static HugeCmdlineChild child;
+    return child;
+  }
+  const std::string& root() const { return root_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  HugeCmdlineChild() {
+    std::vector<std::string> args = {"sh", "-c", "read x", "sh"};
+    for (std::size_t total = 0; total < 1100 * 1024; total += args.back().size() + 1)
+      args.push_back("pad" + std::to_string(args.size()) + std::string(1000, 'x'));
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    int fds[2];
+    char tmpl[] = "/tmp/proctree-bench-XXXXXX";
+    if (::pipe(fds) != 0 || !::mkdtemp(tmpl)) {
+      error_ = "pipe or mkdtemp failed";
+      return;
+    }
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::dup2(fds[0], 0);
+      ::close(fds[1]);
+      ::execv("/bin/sh", argv.data());
+      ::_exit(127);
+    }
+    ::close(fds[0]);
+    stdin_ = fds[1];
+    dir_ = tmpl;
+    root_ = dir_ + "/proc";
+    const std::string pid_dir = "/proc/" + std::to_string(pid_);
+    if (pid_ < 0 || ::mkdir(root_.c_str(), 0700) != 0 || ::symlink("/proc/stat", (root_ + "/stat").c_str()) != 0 ||
+        ::symlink(pid_dir.c_str(), (root_ + "/" + std::to_string(pid_)).c_str()) != 0) {
+      error_ = "cannot start the child or make its proc root (ARG_MAX below 1.1 MiB?)";
+      return;
+    }
+    // Until the exec has happened the child's cmdline is the benchmark's.
+    for (int i = 0; i < 3000; ++i) {
+      std::ifstream in(pid_dir + "/cmdline", std::ios::binary);
+      std::string head(6, '\0');
+      in.read(head.data(), 6);
+      if (head == std::string("sh\0-c\0", 6)) return;
+      ::usleep(10000);
+    }
+    error_ = "the child did not exec /bin/sh";
+  }
+  ~HugeCmdlineChild() {
+    if (stdin_ >= 0) ::close(stdin_);
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    if (!dir_.empty()) {
+      ::unlink((root_ + "/stat").c_str());
+      ::unlink((root_ + "/" + std::to_string(pid_)).c_str());
+      ::rmdir(root_.c_str());
+      ::rmdir(dir_.c_str());
+    }
+  }
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  std::string dir_, root_, error_;
+};
+
+void ScanWithHugeCmdline(benchmark::State& state, const std::string& root) {
+  std::string error;
+  auto probe = LinuxProbe::Open(root, &error);
+  if (!probe) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  ScanRequest req;  // every group, as BM_ProbeScan, plus the command line
+  if (state.range(0) == 1) req.cmdline_max_bytes = CmdlineLabelReadBytes(256);
+  std::size_t procs = 0, cmdline_bytes = 0;
+  for (auto _ : state) {
+    ScanErrors errors;
+    ScanResult r = probe->Scan(req, errors);
+    procs = r.processes.size();
+    cmdline_bytes = 0;
+    for (const auto& p : r.processes) cmdline_bytes += p.cmdline.has_value() ? p.cmdline.value.size() : 0;
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["processes"] = static_cast<double>(procs);
+  state.counters["cmdline_bytes"] = static_cast<double>(cmdline_bytes);
+}
+
+void BM_ProbeScanHugeCmdlineAlone(benchmark::State& state) {
+  const HugeCmdlineChild& child = HugeCmdlineChild::Get();
+  if (!child.error().empty()) return state.SkipWithError(child.error().c_str());
+  ScanWithHugeCmdline(state, child.root());
+}
+BENCHMARK(BM_ProbeScanHugeCmdlineAlone)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
+
+void BM_ProbeScanHugeCmdlineOnHost(benchmark::State& state) {
+  const HugeCmdlineChild& child = HugeCmdlineChild::Get();
+  if (!child.error().empty()) return state.SkipWithError(child.error().c_str());
+  ScanWithHugeCmdline(state, ProcRoot());
+}
+BENCHMARK(BM_ProbeScanHugeCmdlineOnHost)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 #if PROCTREE_BENCH_TEXT_WRITER
 // What a scrape is given: the embedded default config.

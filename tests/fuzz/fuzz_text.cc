@@ -23,5 +23,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   static const proctree::RedactionRules rules = proctree::RedactionRules::Defaults();
   const std::string red = proctree::RedactCmdline(in, rules, 256);
   if (red.size() > 256) __builtin_trap();
+  // A read cut anywhere shows, but for its " …", a prefix of the whole line's label (config/redaction.h).
+  if (size > 0) {
+    const std::size_t unbounded = std::size_t{1} << 30;
+    const std::string whole = proctree::RedactCmdline(in, rules, unbounded);
+    std::string cut = proctree::RedactCmdline(in.substr(0, size * data[0] / 256), rules, unbounded, true);
+    if (cut.size() < 3 || cut.compare(cut.size() - 3, 3, "\xE2\x80\xA6") != 0) __builtin_trap();
+    cut.resize(cut.size() - 3);
+    if (!cut.empty() && cut.back() == ' ') cut.pop_back();
+    if (whole.compare(0, cut.size(), cut) != 0) __builtin_trap();
+  }
   return 0;
 }

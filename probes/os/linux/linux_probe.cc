@@ -1,5 +1,6 @@
 #include "probes/os/linux/linux_probe.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -143,7 +144,9 @@ class Reader {
       else if (!ReadLimits(pid_fd, s)) return Outcome::kVanished;
     }
     if (req.groups.has(FieldGroup::kExe) && !ReadExe(pid_fd, s)) return Outcome::kVanished;
-    if (req.groups.has(FieldGroup::kCmdline) && !ReadRaw(pid_fd, "cmdline", &s->cmdline)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kCmdline) &&
+        !ReadRaw(pid_fd, "cmdline", &s->cmdline, std::min(req.cmdline_max_bytes, kMaxFileBytes), &s->cmdline_cut))
+      return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kCgroup) && !ReadRaw(pid_fd, "cgroup", &s->cgroup)) return Outcome::kVanished;
     return Outcome::kOk;
   }
@@ -174,12 +177,12 @@ class Reader {
   }
 
   // Every failed syscall is counted here, once. *cut (when given) says the
-  // file went on past the 1 MiB read: more than the kernel writes in a
-  // stat, status, io or limits file, so those count it as malformed.
+  // file went on past max_bytes; past the 1 MiB default that is more than the
+  // kernel writes in a stat, status, io or limits file, so those count it as malformed.
   FileRead ReadFile(int pid_fd, const char* name, std::string_view source, std::string_view* text,
-                    bool* cut = nullptr) {
+                    bool* cut = nullptr, std::size_t max_bytes = kMaxFileBytes) {
     SyscallFailure fail;
-    if (buf_.ReadAt(pid_fd, name, text, &fail, kMaxFileBytes, cut)) return FileRead::kOk;
+    if (buf_.ReadAt(pid_fd, name, text, &fail, max_bytes, cut)) return FileRead::kOk;
     Record(fail, source, name);
     *text = {};
     return Classify(pid_fd, fail.err);
@@ -332,10 +335,12 @@ class Reader {
     return true;
   }
 
-  // A file kept as raw bytes (cmdline, cgroup); at most 1 MiB is read.
-  bool ReadRaw(int pid_fd, const char* name, Field<std::string>* field) {
+  // A file kept as raw bytes (cmdline, cgroup); at most max_bytes are read,
+  // and *cut (when given) says the file went on.
+  bool ReadRaw(int pid_fd, const char* name, Field<std::string>* field, std::size_t max_bytes = kMaxFileBytes,
+               bool* cut = nullptr) {
     std::string_view text;
-    FileRead r = ReadFile(pid_fd, name, name, &text);
+    FileRead r = ReadFile(pid_fd, name, name, &text, cut, max_bytes);
     if (r == FileRead::kVanished) return false;
     if (r == FileRead::kOk) field->set(std::string(text));
     else field->mark(StateAfter(r));
