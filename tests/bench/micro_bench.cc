@@ -426,17 +426,10 @@ BENCHMARK(BM_ProbeScan)->Unit(benchmark::kMillisecond)->Repetitions(5)->ReportAg
 // benchmark) while a cmdline label is configured: its command line read whole
 // (Arg 0: before the label's read budget, and still when a selector's regex
 // needs it) or to CmdlineLabelReadBytes(256) (Arg 1). Alone, in a proc root of
-// symlinks to /proc/stat and /proc/<pid>; and with the rest of this host.
+// symlinks to /proc/stat and /proc/<pid>; and with the rest of this host. The
+// child lives for one benchmark, so it is not in the others' process counts.
 class HugeCmdlineChild {
  public:
-  static HugeCmdlineChild& Get() {
-    static HugeCmdlineChild child;
-    return child;
-  }
-  const std::string& root() const { return root_; }
-  const std::string& error() const { return error_; }
-
- private:
   HugeCmdlineChild() {
     std::vector<std::string> args = {"sh", "-c", "read x", "sh"};
     for (std::size_t total = 0; total < 1100 * 1024; total += args.back().size() + 1)
@@ -477,6 +470,8 @@ class HugeCmdlineChild {
     }
     error_ = "the child did not exec /bin/sh";
   }
+  HugeCmdlineChild(const HugeCmdlineChild&) = delete;
+  HugeCmdlineChild& operator=(const HugeCmdlineChild&) = delete;
   ~HugeCmdlineChild() {
     if (stdin_ >= 0) ::close(stdin_);
     if (pid_ > 0) {
@@ -490,6 +485,10 @@ class HugeCmdlineChild {
       ::rmdir(dir_.c_str());
     }
   }
+  const std::string& root() const { return root_; }
+  const std::string& error() const { return error_; }
+
+ private:
   pid_t pid_ = -1;
   int stdin_ = -1;
   std::string dir_, root_, error_;
@@ -518,7 +517,7 @@ void ScanWithHugeCmdline(benchmark::State& state, const std::string& root) {
 }
 
 void BM_ProbeScanHugeCmdlineAlone(benchmark::State& state) {
-  const HugeCmdlineChild& child = HugeCmdlineChild::Get();
+  const HugeCmdlineChild child;
   if (!child.error().empty()) return state.SkipWithError(child.error().c_str());
   ScanWithHugeCmdline(state, child.root());
 }
@@ -526,7 +525,7 @@ BENCHMARK(BM_ProbeScanHugeCmdlineAlone)->Arg(0)->Arg(1)->Unit(benchmark::kMicros
     ->ReportAggregatesOnly(true);
 
 void BM_ProbeScanHugeCmdlineOnHost(benchmark::State& state) {
-  const HugeCmdlineChild& child = HugeCmdlineChild::Get();
+  const HugeCmdlineChild child;
   if (!child.error().empty()) return state.SkipWithError(child.error().c_str());
   ScanWithHugeCmdline(state, ProcRoot());
 }
