@@ -32,6 +32,7 @@
 #include "exporter/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "probes/probe_errors.h"
+#include "tests/unit/temp_dir.h"
 
 #ifndef PROCTREE_FIXTURES
 #error "PROCTREE_FIXTURES must name tests/fixtures (see tests/unit/CMakeLists.txt)"
@@ -42,24 +43,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "proctree-allowlist-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using proctree::testing::TempDir;
 
 bool IsPidDir(const fs::directory_entry& e) {
   const std::string n = e.path().filename().string();

@@ -31,6 +31,7 @@
 #include "probes/os/linux/linux_probe.h"
 #include "probes/probe_errors.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace proctree {
 namespace {
@@ -43,28 +44,9 @@ const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
 constexpr std::uint64_t kKiB = 1024;
 constexpr std::size_t kMiB = 1 << 20;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "proctree-broken-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
+using proctree::testing::TempDir;
+using proctree::testing::WriteFile;
 
- private:
-  fs::path path_;
-};
-
-void WriteFile(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << p;
-}
 
 // A proc root holding the fixture machine's /proc/stat (for btime).
 fs::path NewRoot(const TempDir& tmp) {

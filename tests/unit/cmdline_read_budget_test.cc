@@ -27,6 +27,7 @@
 #include "exporter/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace proctree {
 namespace {
@@ -39,28 +40,9 @@ using namespace std::string_literals;
 constexpr std::size_t kMiB = 1 << 20;
 const std::string kEllipsis = "\xE2\x80\xA6";
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "proctree-cmdline-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
+using proctree::testing::TempDir;
+using proctree::testing::WriteFile;
 
- private:
-  fs::path path_;
-};
-
-void WriteFile(const fs::path& p, const std::string& bytes) {
-  std::ofstream out(p, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  ASSERT_TRUE(out.good()) << p;
-}
 
 // A proc root (tmp/name) with fixture process 8444 as pid 700, whose cmdline is `cmdline`.
 fs::path FixtureRoot(const TempDir& tmp, const std::string& name, const std::string& cmdline) {

@@ -25,6 +25,7 @@
 #include "probes/os/linux/proc_files.h"
 #include "probes/probe_errors.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace proctree {
 namespace {
@@ -36,27 +37,7 @@ const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
 const std::uint64_t kPage = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 constexpr double kBtime = 1795628567;  // tests/fixtures/proc/stat
 
-// A scratch directory, removed (with any mode-000 entries) at the end.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "proctree-fixture-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(path_, ec); it != fs::recursive_directory_iterator();
-         it.increment(ec)) {
-      fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ec);
-    }
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using proctree::testing::TempDir;
 
 bool IsPidName(const std::string& s) {
   return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;

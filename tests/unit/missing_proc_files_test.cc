@@ -36,6 +36,7 @@
 #include "probes/os/linux/proc_files.h"
 #include "probes/probe_errors.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/temp_dir.h"
 
 namespace proctree {
 namespace {
@@ -48,24 +49,7 @@ const double kTicks = static_cast<double>(::sysconf(_SC_CLK_TCK));
 const std::uint64_t kPage = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 constexpr std::int64_t kNormal = 8444, kKthread = 2, kZombie = 5237;  // see the fixture's README
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "proctree-missing-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using proctree::testing::TempDir;
 
 // The fixture tree in a temp dir, with the empty fd/ directories git cannot store.
 fs::path CopyNoIoLimitsTree(const TempDir& tmp) {

@@ -22,6 +22,7 @@
 #include "exporter/metric_catalog.h"
 #include "probes/process_tree.h"
 #include "probes/user_names.h"
+#include "tests/unit/temp_dir.h"
 
 namespace proctree {
 namespace {
@@ -265,26 +266,7 @@ TEST(ProcessSelection, CgroupRegexOverThePath) {
             (Pids{100, 101, 400, 401, 402}));
 }
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "proctree-selection-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name, const std::string& content) const {
-    const std::string p = (path_ / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
- private:
-  fs::path path_;
-};
+using proctree::testing::TempDir;
 
 TEST(ProcessSelection, PidFile) {
   TempDir dir;
