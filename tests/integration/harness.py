@@ -557,6 +557,23 @@ class IntegrationTest(unittest.TestCase):
         self.addCleanup(self._stop_exporter, e)
         return e
 
+    def start_process_storm(self, *args):
+        """Starts tests/helpers/process_storm (PROCTREE_STORM) in its own process group with
+        args, waits for its 'ready <pid>' line and registers its stop (stdin closed, then the
+        group killed). Returns (its output's LineCollector, the match of the ready line)."""
+        proc = subprocess.Popen([env_path("PROCTREE_STORM"), *args], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, process_group=0)
+        out = LineCollector(proc.stdout)
+
+        def stop():
+            close_stdin_and_wait(proc, 30)
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.addCleanup(stop)
+        return out, out.wait_for(r"^ready ([0-9]+)", 30, "process_storm's 'ready' line")
+
     def _stop_exporter(self, e):
         rc = e.stop()
         # A clean SIGTERM shutdown exits 0; anything else is worth seeing.

@@ -23,7 +23,6 @@ the burst is 200).
 import gzip
 import http.client
 import os
-import signal
 import subprocess
 import threading
 import time
@@ -124,20 +123,6 @@ def storm_aggregates(scrape, root_pid):
 
 class ConcurrencyTest(harness.IntegrationTest):
 
-    def start_storm(self):
-        proc = subprocess.Popen([harness.env_path("PROCTREE_STORM"), "--rate", str(STORM_RATE)],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, process_group=0)
-        out = harness.LineCollector(proc.stdout)
-
-        def stop():
-            harness.close_stdin_and_wait(proc, 30)
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.addCleanup(stop)
-        return int(out.wait_for(r"^ready ([0-9]+)", 30, "process_storm's 'ready' line").group(1))
-
     def run_scrapers(self, exporter, per_scraper, check):
         """Runs the scrapers; per_scraper[i] scrapes for scraper i, each result through check(kind, i, status,
         headers, body, sent, done). Returns (results, max in flight, wall seconds); the first failure
@@ -199,7 +184,7 @@ class ConcurrencyTest(harness.IntegrationTest):
         with open(config, "w") as f:
             f.write(CONFIG)
         exporter = self.start_exporter(f"--config.file={config}", f"--web.max-requests={SCRAPERS * 2}", IDLE)
-        root_pid = self.start_storm()
+        root_pid = int(self.start_process_storm("--rate", str(STORM_RATE))[1].group(1))
         per_scraper = [SCRAPES // SCRAPERS + (1 if i < SCRAPES % SCRAPERS else 0) for i in range(SCRAPERS)]
 
         def check(kind, i, n, status, r, body, sent, done):

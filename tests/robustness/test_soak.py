@@ -170,22 +170,6 @@ class SoakTest(harness.IntegrationTest):
         harness.poll(lambda: proc.poll() is None and pids_in_group(proc.pid) >= n, 300,
                      f"{n} idle processes", interval=0.5)
 
-    def start_storm(self):
-        proc = subprocess.Popen([harness.env_path("PROCTREE_STORM"), "--rate", str(STORM_RATE), "--workers", "1",
-                                 "--max-zombies", "4"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                process_group=0)
-        out = harness.LineCollector(proc.stdout)
-
-        def stop():
-            harness.close_stdin_and_wait(proc, 30)
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.addCleanup(stop)
-        out.wait_for(r"^ready ", 30, "process_storm's 'ready' line")
-        return out
-
     def burst(self, exporter):
         """BURST_SCRAPES scrapes by BURST_SCRAPERS threads, each scrape on a new connection; returns
         VmRSS (KiB) afterwards."""
@@ -217,7 +201,7 @@ class SoakTest(harness.IntegrationTest):
             f.write(CONFIG)
         before = count_pids()
         self.start_sleepers(PROCESSES)
-        storm_out = self.start_storm()
+        storm_out, _ = self.start_process_storm("--rate", str(STORM_RATE), "--workers", "1", "--max-zombies", "4")
         exporter = self.start_exporter(f"--config.file={config}", IDLE)
         pid = exporter.proc.pid
         t_ready = time.monotonic()

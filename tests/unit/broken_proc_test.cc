@@ -31,6 +31,7 @@
 #include "probes/os/linux/linux_probe.h"
 #include "probes/probe_errors.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/probe_scan_util.h"
 #include "tests/unit/temp_dir.h"
 
 namespace proctree {
@@ -45,6 +46,11 @@ constexpr std::uint64_t kKiB = 1024;
 constexpr std::size_t kMiB = 1 << 20;
 
 using proctree::testing::TempDir;
+using proctree::testing::ExpectState;
+using proctree::testing::ExpectValue;
+using proctree::testing::Pids;
+using proctree::testing::Scanned;
+using proctree::testing::ScanWith;
 using proctree::testing::WriteFile;
 
 
@@ -67,45 +73,9 @@ fs::path AddNormalPid(const fs::path& root, int pid) {
   return dir;
 }
 
-struct Scanned {
-  std::map<std::int64_t, ProcessSample> by_pid;
-  std::map<std::string, std::uint64_t> syscall_errors;  // "syscall/source/errno"
-  std::map<std::string, std::uint64_t> parse_errors;    // source
-};
-
 Scanned Scan(const std::string& root, ScanRequest req = {}) {
-  Scanned out;
-  std::string error;
-  auto probe = LinuxProbe::Open(root, &error);
-  EXPECT_NE(probe, nullptr) << error;
-  if (!probe) return out;
-  ScanErrors errors;
-  ScanResult r = probe->Scan(req, errors);
-  for (auto& s : r.processes) {
-    const std::int64_t pid = s.pid;
-    EXPECT_TRUE(out.by_pid.emplace(pid, std::move(s)).second) << "duplicate pid " << pid;
-  }
-  for (const auto& [k, n] : errors.syscall_errors()) out.syscall_errors[k.syscall + "/" + k.source + "/" + k.err] = n;
-  out.parse_errors = errors.parse_errors();
-  return out;
-}
-
-std::set<std::int64_t> Pids(const Scanned& s) {
-  std::set<std::int64_t> pids;
-  for (const auto& [pid, _] : s.by_pid) pids.insert(pid);
-  return pids;
-}
-
-template <typename T, typename U>
-void ExpectValue(const Field<T>& f, U want, const std::string& what) {
-  EXPECT_EQ(f.state, FieldState::kValue) << what;
-  EXPECT_EQ(f.value, static_cast<T>(want)) << what;
-}
-
-template <typename... Fields>
-void ExpectState(FieldState want, const std::string& what, const Fields&... fields) {
-  int i = 0;
-  for (FieldState got : {fields.state...}) EXPECT_EQ(static_cast<int>(got), static_cast<int>(want)) << what << " #" << i++;
+  auto probe = proctree::testing::OpenProbe(root);
+  return probe ? ScanWith(*probe, req) : Scanned{};
 }
 
 TEST(OldKernelTree, OlderFormatsKeepEveryProcessAndCountNothing) {

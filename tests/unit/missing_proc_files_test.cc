@@ -36,6 +36,7 @@
 #include "probes/os/linux/proc_files.h"
 #include "probes/probe_errors.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/probe_scan_util.h"
 #include "tests/unit/temp_dir.h"
 
 namespace proctree {
@@ -50,6 +51,11 @@ const std::uint64_t kPage = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 constexpr std::int64_t kNormal = 8444, kKthread = 2, kZombie = 5237;  // see the fixture's README
 
 using proctree::testing::TempDir;
+using proctree::testing::ExpectState;
+using proctree::testing::ExpectValue;
+using proctree::testing::Pids;
+using proctree::testing::Scanned;
+using proctree::testing::ScanWith;
 
 // The fixture tree in a temp dir, with the empty fd/ directories git cannot store.
 fs::path CopyNoIoLimitsTree(const TempDir& tmp) {
@@ -59,49 +65,7 @@ fs::path CopyNoIoLimitsTree(const TempDir& tmp) {
   return root;
 }
 
-struct Scanned {
-  std::map<std::int64_t, ProcessSample> by_pid;
-  std::map<std::string, std::uint64_t> syscall_errors;  // "syscall/source/errno"
-  std::map<std::string, std::uint64_t> parse_errors;
-};
-
-Scanned ScanWith(const LinuxProbe& probe, ScanRequest req = {}) {
-  Scanned out;
-  ScanErrors errors;
-  ScanResult r = probe.Scan(req, errors);
-  for (auto& s : r.processes) {
-    const std::int64_t pid = s.pid;
-    EXPECT_TRUE(out.by_pid.emplace(pid, std::move(s)).second) << "duplicate pid " << pid;
-  }
-  for (const auto& [k, n] : errors.syscall_errors()) out.syscall_errors[k.syscall + "/" + k.source + "/" + k.err] = n;
-  out.parse_errors = errors.parse_errors();
-  return out;
-}
-
-std::unique_ptr<LinuxProbe> OpenProbe(const fs::path& root) {
-  std::string error;
-  auto probe = LinuxProbe::Open(root.string(), &error);
-  EXPECT_NE(probe, nullptr) << error;
-  return probe;
-}
-
-std::set<std::int64_t> Pids(const Scanned& s) {
-  std::set<std::int64_t> pids;
-  for (const auto& [pid, _] : s.by_pid) pids.insert(pid);
-  return pids;
-}
-
-template <typename T, typename U>
-void ExpectValue(const Field<T>& f, U want, const std::string& what) {
-  EXPECT_EQ(f.state, FieldState::kValue) << what;
-  EXPECT_EQ(f.value, static_cast<T>(want)) << what;
-}
-
-template <typename... Fields>
-void ExpectState(FieldState want, const std::string& what, const Fields&... fields) {
-  int i = 0;
-  for (FieldState got : {fields.state...}) EXPECT_EQ(static_cast<int>(got), static_cast<int>(want)) << what << " #" << i++;
-}
+std::unique_ptr<LinuxProbe> OpenProbe(const fs::path& root) { return proctree::testing::OpenProbe(root.string()); }
 
 void ExpectNoIoNoMaxFds(const ProcessSample& s, const std::string& what) {
   ExpectState(FieldState::kUnsupported, what + ": io and max_fds", s.io_read_bytes, s.io_write_bytes,
