@@ -17,15 +17,26 @@ build: configure
 run: build
 	$(BUILD_DIR)/proctree_exporter $(ARGS)
 
-# The whole suite, as CI runs it: the release build's tests, then the same
-# tests under ASan+UBSan and under TSan, a fuzz smoke run of every target, and
-# the container image built, run and checked. `make test-fast` is the first
-# step alone.
-test: test-fast test-asan test-tsan fuzz-smoke container-test
+# The whole suite, as CI runs it: the release build's tests, the soak, then the
+# same tests under ASan+UBSan and under TSan, a fuzz smoke run of every target,
+# and the container image built, run and checked. `make test-fast` is the first
+# step alone (everything but the soak, a few minutes); `make soak` the second.
+test: test-fast soak test-asan test-tsan fuzz-smoke container-test
 	@echo "make test: every step passed"
 
 test-fast: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE soak
+
+# 10,000 scrapes against 2,000 extra processes, alone on the machine (docs/soak.md).
+.PHONY: soak
+soak: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -L soak
+
+# Rewrites tests/golden/*.prom from this build's scrape of the fixture tree;
+# review the diff (git diff tests/golden) as you would code.
+.PHONY: golden-update
+golden-update: build
+	python3 tests/golden/golden_scrape.py --binary $(BUILD_DIR)/proctree_exporter --update
 
 clean:
 	rm -rf $(BUILD_DIR)
