@@ -32,6 +32,11 @@ test-fast: build
 soak: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -L soak
 
+# docs/metrics.md from the metric catalog (ctest docs.metrics fails when stale).
+.PHONY: docs
+docs: build
+	python3 tests/docs/check_docs.py --tool $(BUILD_DIR)/tests/docs/metrics_doc --update
+
 # Rewrites tests/golden/*.prom from this build's scrape of the fixture tree;
 # review the diff (git diff tests/golden) as you would code.
 .PHONY: golden-update

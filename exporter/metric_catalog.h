@@ -83,7 +83,14 @@ struct FamilyDef {
   std::string_view help;
   prometheus::MetricType type;
   FieldGroups needs;  // for per-process families: what the probe must read
+  // The family's own label names, space-separated, in the order written; a
+  // proctree_process_* or proctree_subtree_* sample also starts with the
+  // process identity (pid, comm and the optional labels the config turns on).
+  std::string_view labels = {};
 };
+
+// True for the families whose samples start with the process identity labels.
+bool HasProcessIdentity(const FamilyDef& d);
 
 const std::vector<FamilyDef>& Catalog();
 const FamilyDef& Def(Fam f);
