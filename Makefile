@@ -46,7 +46,7 @@ golden-update: build
 clean:
 	rm -rf $(BUILD_DIR)
 
-# The side-by-side scrape benchmark (exporter vs ../shared/bench/floor.c); appends to docs/benchmarks.md.
+# The side-by-side scrape benchmark (exporter vs ../shared/bench/floor.c); appends to docs/benchmarks-log.md (summary: docs/benchmarks.md).
 .PHONY: bench
 bench: build
 	python3 tests/bench/scrape_bench.py --binary $(BUILD_DIR)/proctree_exporter --build-dir $(BUILD_DIR) $(BENCH_ARGS)

@@ -19,7 +19,7 @@ What it does, in one run:
      file set (stat,status,io,fd,limits) and with stat,status,io,fd, for as many passes as that
      round's plain scrapes; parses its cpu_ms_per_pass (getrusage).
   4. Prints a table and whether the bar (exporter plain CPU <= 1.5x floor, same files) is met, and
-     appends a dated section to docs/benchmarks.md (unless --no-write).
+     appends a dated section to docs/benchmarks-log.md (unless --no-write).
   With --memory-all, afterwards (same children): a second exporter with uss/pss on for every process
   (unmatched.memory.rollup: true; rollup_interval_seconds 0, so every scrape re-reads every
   smaps_rollup; budget_seconds 60; max_rss_bytes 0) is scraped plain in --rounds rounds interleaved with
@@ -48,7 +48,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_FLOOR_SRC = os.path.normpath(os.path.join(REPO, "..", "shared", "bench", "floor.c"))
-DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks.md")
+DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks-log.md")
 EXPORTER_FILES = "stat,status,io,fd,limits"  # what the default config reads per process (memory sizes come from status)
 SMALL_FILES = "stat,status,io,fd"
 MEMORY_FILES = EXPORTER_FILES + ",smaps_rollup"  # --memory-all: uss/pss for every process

@@ -19,7 +19,7 @@ For each mapping count (default 20000 and 60000, within vm.max_map_count):
   a normal SCHED_OTHER task (as the exporter runs) and once SCHED_FIFO (root): on a loaded machine a
   normal reader can be preempted while it holds the target's mmap lock, which the target then waits
   out too; the FIFO rows show the stall the walk itself causes.
-  4. Prints a table and, unless --no-write, appends it under "## smaps stall" in docs/benchmarks.md.
+  4. Prints a table and, unless --no-write, appends it under "## smaps stall" in docs/benchmarks-log.md.
 
 Run as root or any user (it reads only its own child's files). Python 3 standard library only.
 A benchmark, not a test: the exit status is 0 whenever it could run.
@@ -38,7 +38,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET_SRC = os.path.join(REPO, "tests", "bench", "smaps_stall_target.c")
-DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks.md")
+DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks-log.md")
 
 
 def build_target(build_dir):

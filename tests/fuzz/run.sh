@@ -51,11 +51,11 @@ for f in "$src"/config/examples/*.yml; do put config "$f"; done
 for f in "$fx"/proc/*/cmdline "$fx"/proc/*/comm; do [ -f "$f" ] && put text "$f"; done
 
 # The web config: the README's example (the yaml block under "Web config").
-readme_web=$(awk '/^```yaml$/ {on=1; buf=""; next} /^```$/ {if (on && buf ~ /tls_server_config/) {printf "%s", buf; exit} on=0; next} on {buf = buf $0 "\n"}' "$src/README.md")
+readme_web=$(awk '/^```yaml$/ {on=1; buf=""; next} /^```$/ {if (on && buf ~ /tls_server_config/) {printf "%s", buf; exit} on=0; next} on {buf = buf $0 "\n"}' "$src/docs/serving.md")
 [ -n "$readme_web" ] && put_text web_config "$readme_web"
 
 # Query strings: the family names as Prometheus sends them (params: collect[]).
-names=$(grep -ho '`proctree_[a-z_]*`' "$src/README.md" | tr -d '`' | sort -u | head -20)
+names=$(grep -ho '`proctree_[a-z_]*`' "$src/docs/metrics.md" | tr -d '`' | sort -u | head -20)
 for n in $names; do
   put_text query_filter "collect%5B%5D=$n"
   put_text query_filter "exclude[]=$n&foo=bar"
@@ -68,7 +68,7 @@ for v in "Basic cHJvbWV0aGV1czpzZWNyZXQ=" "basic dTo=" "Bearer x"; do put_text h
 for v in "1s" "1m30s" "250ms" "1h2m3.5s" "10us"; do put_text http_headers "$v" 3; done
 
 # Group name templates: every group: of the example configs and the README.
-grep -ho 'group: *"[^"]*"' "$src"/config/examples/*.yml "$src/README.md" | sed 's/^group: *"//; s/"$//' | sort -u |
+grep -ho 'group: *"[^"]*"' "$src"/config/examples/*.yml "$src/docs/configuration.md" | sed 's/^group: *"//; s/"$//' | sort -u |
   while IFS= read -r g; do put_text name_template "$g"$'\nCfgfile\nname'; done
 
 status=0
