@@ -38,7 +38,10 @@ enum class Feature {
   kCount,
 };
 
-enum class DetailOutcome { kOk, kVanished, kFailed, kUnsupported };
+// kAccessDenied: psutil's AccessDenied, the process is there but its details
+// are not for us (the error is counted); kUnsupported: the kernel has no such
+// file for any process (told once at open, never counted).
+enum class DetailOutcome { kOk, kVanished, kAccessDenied, kFailed, kUnsupported };
 
 std::string_view FeatureName(Feature f);
 

@@ -25,6 +25,7 @@
 #include "probes/os/linux/proc_files.h"
 #include "probes/probe_errors.h"
 #include "tests/unit/fixture_util.h"
+#include "tests/unit/run_unprivileged.h"
 #include "tests/unit/temp_dir.h"
 
 namespace proctree {
@@ -370,30 +371,7 @@ std::string ScanUnprivileged(const fs::path& root, bool* skipped) {
       os << k.syscall << '/' << k.source << '/' << k.err << '=' << n << ',';
     return os.str();
   };
-  *skipped = false;
-  if (::geteuid() != 0) return run();
-  int p[2];
-  if (::pipe(p) != 0) return "pipe failed";
-  pid_t child = ::fork();
-  if (child == 0) {
-    ::close(p[0]);
-    std::string out;
-    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0 ||
-        ::access(root.c_str(), R_OK | X_OK) != 0)
-      out = "SKIP";
-    else out = run();
-    ssize_t w = ::write(p[1], out.data(), out.size());
-    ::_exit(w == static_cast<ssize_t>(out.size()) ? 0 : 1);
-  }
-  ::close(p[1]);
-  std::string out;
-  char buf[512];
-  for (ssize_t n; (n = ::read(p[0], buf, sizeof buf)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(p[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  if (out == "SKIP") *skipped = true;
-  return out;
+  return proctree::testing::RunUnprivileged(root.string(), run, skipped);
 }
 
 TEST(LinuxProbeTempTree, AccessDeniedKeepsTheProcessAndFailsTheFields) {

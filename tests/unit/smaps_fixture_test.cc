@@ -18,6 +18,7 @@
 #include "probes/os/linux/linux_probe.h"
 #include "probes/os/linux/smaps_parser.h"
 #include "probes/probe_errors.h"
+#include "tests/unit/run_unprivileged.h"
 
 namespace proctree {
 namespace {
@@ -141,6 +142,59 @@ TEST_F(SmapsFixtureTest, WithoutRollupFallsBackToSmaps) {
   ASSERT_TRUE(linux_proc::ParseSmaps(ReadAll(pid_dir_ / "smaps"), &parsed));
   EXPECT_EQ(d.uss, parsed.uss);
   EXPECT_EQ(d.pss, parsed.pss);
+}
+
+// A kernel without smaps_rollup (before 4.14) is told once, from <procfs>/self:
+// uss/pss come from smaps with no ENOENT counted on every read.
+TEST_F(SmapsFixtureTest, KernelWithoutRollupIsToldOnceAndNothingIsCounted) {
+  fs::create_directory(root_ / "self");
+  fs::copy_file(pid_dir_ / "stat", root_ / "self" / "stat");
+  fs::copy_file(pid_dir_ / "smaps", root_ / "self" / "smaps");
+  Open();
+  EXPECT_TRUE(probe_->Supports(Feature::kUss));
+  EXPECT_TRUE(probe_->Supports(Feature::kMemoryMaps));
+  MemoryDetails d;
+  ASSERT_EQ(Read(kKey, false, &d), DetailOutcome::kOk);
+  EXPECT_EQ(d.uss, 8380 * kKiB);
+  EXPECT_TRUE(errors_.syscall_errors().empty());
+}
+
+// Without smaps at all (CONFIG_PROC_PAGE_MONITOR=n) uss, pss and maps are
+// unsupported: reported as such, never read, never counted.
+TEST_F(SmapsFixtureTest, KernelWithoutSmapsReportsUnsupported) {
+  fs::create_directory(root_ / "self");
+  fs::copy_file(pid_dir_ / "stat", root_ / "self" / "stat");
+  Open();
+  for (Feature f : {Feature::kUss, Feature::kPss, Feature::kSwapPss, Feature::kMemoryMaps})
+    EXPECT_FALSE(probe_->Supports(f)) << FeatureName(f);
+  EXPECT_TRUE(probe_->Supports(Feature::kMemoryInfo));
+  MemoryDetails d;
+  EXPECT_EQ(Read(kKey, false, &d), DetailOutcome::kUnsupported);
+  EXPECT_EQ(Read(kKey, true, &d), DetailOutcome::kUnsupported);
+  EXPECT_TRUE(errors_.syscall_errors().empty());
+}
+
+// psutil's AccessDenied at the boundary: an unreadable smaps_rollup is its
+// own outcome (not "vanished", not a generic failure), and it is counted.
+TEST_F(SmapsFixtureTest, UnreadableRollupIsAccessDenied) {
+  fs::permissions(tmp_, fs::perms(0755));
+  for (const auto& e : fs::recursive_directory_iterator(root_))
+    if (!e.is_symlink()) fs::permissions(e.path(), e.is_directory() ? fs::perms(0755) : fs::perms(0644));
+  fs::permissions(pid_dir_ / "smaps_rollup", fs::perms::none);
+  bool skipped = false;
+  const std::string got = proctree::testing::RunUnprivileged(
+      root_.string(),
+      [&] {
+        ScanErrors errors;
+        MemoryDetails d;
+        const DetailOutcome o = probe_->ReadMemoryDetails(kKey, false, &d, errors);
+        std::string out = std::to_string(static_cast<int>(o));
+        for (const auto& [k, n] : errors.syscall_errors()) out += ";" + k.source + "/" + k.err;
+        return out;
+      },
+      &skipped);
+  if (skipped) GTEST_SKIP() << "cannot switch to uid 65534 here";
+  EXPECT_EQ(got, std::to_string(static_cast<int>(DetailOutcome::kAccessDenied)) + ";smaps_rollup/EACCES");
 }
 
 TEST_F(SmapsFixtureTest, StartTimeMismatchIsVanished) {

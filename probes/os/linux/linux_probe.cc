@@ -87,6 +87,8 @@ LinuxProbe::MissingFiles LinuxProbe::FindMissingFiles(int dir_fd) {
     MissingFiles out;
     out.io = missing("io");
     out.limits = missing("limits");
+    out.smaps_rollup = missing("smaps_rollup");
+    out.smaps = missing("smaps");
     // Only a directory that still is a process' (stat present after the checks) can tell.
     const bool alive = !linux_proc::PidDirGone(fd);
     ::close(fd);
@@ -154,7 +156,9 @@ class Reader {
  private:
   // kMissing: ENOENT for a process that is still there, so this kernel
   // has no such file for it; its fields are unsupported, not failed.
-  enum class FileRead { kOk, kFailed, kMissing, kVanished };
+  // kDenied: psutil's AccessDenied; the process is kept, the fields that
+  // file feeds are absent (failed) and the error was counted.
+  enum class FileRead { kOk, kFailed, kDenied, kMissing, kVanished };
 
   static FieldState StateAfter(FileRead r) {
     return r == FileRead::kMissing ? FieldState::kUnsupported : FieldState::kFailed;
@@ -166,7 +170,12 @@ class Reader {
   // A process that exits mid-read fails the check and is dropped whole.
   static FileRead Classify(int pid_fd, int err) {
     if (err == ENOENT) return linux_proc::PidDirGone(pid_fd) ? FileRead::kVanished : FileRead::kMissing;
-    return TranslateErrno(err) == ErrorKind::kVanished ? FileRead::kVanished : FileRead::kFailed;
+    switch (TranslateErrno(err)) {
+      case ErrorKind::kVanished: return FileRead::kVanished;
+      case ErrorKind::kAccessDenied: return FileRead::kDenied;
+      case ErrorKind::kOther: break;
+    }
+    return FileRead::kFailed;
   }
 
   std::string Path(std::string_view file) const {
@@ -403,11 +412,18 @@ std::unique_ptr<LinuxProbe> LinuxProbe::Open(const std::string& root, std::strin
 LinuxProbe::~LinuxProbe() { ::close(root_fd_); }
 
 bool LinuxProbe::Supports(Feature f) const {
-  // Everything else in the Feature list comes from stat, status, fd/ and
-  // smaps, which every kernel we run on has.
-  if (f == Feature::kIoCounters) return !missing_.io;
-  if (f == Feature::kMaxFds) return !missing_.limits;
-  return f != Feature::kCount;
+  // Everything else in the Feature list comes from stat, status and fd/,
+  // which every kernel we run on has.
+  switch (f) {
+    case Feature::kIoCounters: return !missing_.io;
+    case Feature::kMaxFds: return !missing_.limits;
+    case Feature::kUss:
+    case Feature::kPss:
+    case Feature::kSwapPss: return !missing_.smaps_rollup || !missing_.smaps;
+    case Feature::kMemoryMaps: return !missing_.smaps;
+    case Feature::kCount: return false;
+    default: return true;
+  }
 }
 
 ScanResult LinuxProbe::Scan(const ScanRequest& req, ScanErrors& errors) const {
@@ -528,10 +544,23 @@ bool StreamSmaps(int pid_fd, linux_proc::SmapsGrouper* g, SyscallFailure* fail, 
   return true;
 }
 
+// The probe boundary for memory details: psutil's three outcomes (no such
+// process, access denied, other) from one errno.
+DetailOutcome DetailOutcomeOf(int err) {
+  switch (TranslateErrno(err)) {
+    case ErrorKind::kVanished: return DetailOutcome::kVanished;
+    case ErrorKind::kAccessDenied: return DetailOutcome::kAccessDenied;
+    case ErrorKind::kOther: break;
+  }
+  return DetailOutcome::kFailed;
+}
+
 }  // namespace
 
 DetailOutcome LinuxProbe::ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
                                             ScanErrors& errors) const {
+  // Without smaps nothing can be read; without smaps_rollup, smaps is read directly.
+  if (maps ? missing_.smaps : (missing_.smaps && missing_.smaps_rollup)) return DetailOutcome::kUnsupported;
   const std::string name = std::to_string(key.pid);
   int pid_fd = ::openat(root_fd_, name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (pid_fd < 0) {
@@ -544,7 +573,7 @@ DetailOutcome LinuxProbe::ReadMemoryDetails(const ProcessKey& key, bool maps, Me
   };
   auto fail = [&](const SyscallFailure& f, const char* file) {
     errors.Syscall(key.pid, f.syscall, file, name + "/" + file, f.err);
-    return done(TranslateErrno(f.err) == ErrorKind::kVanished ? DetailOutcome::kVanished : DetailOutcome::kFailed);
+    return done(DetailOutcomeOf(f.err));
   };
   // The pid must still name the process that was scanned.
   ReadBuffer buf(4096);
@@ -555,7 +584,7 @@ DetailOutcome LinuxProbe::ReadMemoryDetails(const ProcessKey& key, bool maps, Me
   if (!linux_proc::ParseStat(text, &st) || st.starttime != key.start) return done(DetailOutcome::kVanished);
 
   *out = MemoryDetails{};
-  if (!maps) {
+  if (!maps && !missing_.smaps_rollup) {
     if (buf.ReadAt(pid_fd, "smaps_rollup", &text, &f)) {
       if (linux_proc::ParseSmapsRollup(text, out)) return done(DetailOutcome::kOk);
       errors.Parse(key.pid, "smaps_rollup", name + "/smaps_rollup");

@@ -29,6 +29,8 @@ class LinuxProbe final : public Probe {
   struct MissingFiles {
     bool io = false;
     bool limits = false;
+    bool smaps_rollup = false;  // before Linux 4.14: uss/pss come from smaps
+    bool smaps = false;         // CONFIG_PROC_PAGE_MONITOR=n: no uss, pss or maps at all
   };
 
  private:
