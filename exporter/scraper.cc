@@ -31,6 +31,20 @@ bool WantsSelf(const EnabledFamilies& e) {
   return false;
 }
 
+// What the probe must read: what the enabled families and the selectors
+// need, and only as much of a command line as the label can show.
+ScanRequest ScanRequestFor(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts) {
+  const ProcessSelection& selection = *rc.selection;
+  ScanRequest req;
+  req.groups = enabled.RequiredGroups();
+  if (!req.groups.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups();
+  // The carries see every scan that aggregates: one narrowed by collect[]
+  // still reads what the config's aggregate families need.
+  if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.RequiredGroups();
+  req.deadline = opts.deadline;
+  if (!selection.MatchesCmdline()) req.cmdline_max_bytes = CmdlineLabelReadBytes(rc.config.labels.cmdline_max_length);
+  return req;
+}
 
 // Keeps the limit's worth of processes with the most rss, then CPU; the
 // rest are counted in their groups only.
@@ -67,193 +81,168 @@ std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, c
   return out;
 }
 
+bool WantsDetails(const EnabledFamilies& e) {
+  return e.has(Fam::kProcessMemory) || e.has(Fam::kProcessMemoryMapBytes) || e.has(Fam::kProcessMemoryMaps);
+}
+
+// One smaps read a selector asked for, and the row it is for.
+struct DetailRequest {
+  SmapsCache::Request req;
+  int row;
+  bool selected;  // by a selector, not as unmatched
+};
+
+// Processes a selector chose explicitly come before the unmatched ones, so a
+// tight budget goes to them first; the interval cache lets later scrapes
+// reach the rest.
+std::vector<DetailRequest> DetailRequests(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                                          const std::vector<Assignment>& assigned, const EnabledFamilies& enabled) {
+  const bool maps_on = enabled.has(Fam::kProcessMemoryMapBytes) || enabled.has(Fam::kProcessMemoryMaps);
+  std::vector<DetailRequest> out;
+  for (int r : rows) {
+    const Assignment& a = assigned[static_cast<std::size_t>(r)];
+    const ProcessSample& s = ps[static_cast<std::size_t>(r)];
+    if (!a.memory.rollup || s.kernel_thread || s.state == ProcessState::kZombie) continue;  // no address space
+    const std::uint64_t rss = s.memory_rss_bytes.has_value() ? s.memory_rss_bytes.value : 0;
+    out.push_back({{KeyOf(s), a.memory.maps && maps_on, a.memory.force, rss}, r, a.selector != -1});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const DetailRequest& a, const DetailRequest& b) { return a.selected > b.selected; });
+  return out;
+}
+
+SmapsCache::Policy SmapsPolicy(const MemoryPolicy& mp) {
+  auto secs = [](double v) {
+    return std::chrono::duration_cast<SmapsCache::Clock::duration>(std::chrono::duration<double>(v));
+  };
+  return {secs(mp.rollup_interval_seconds), secs(mp.maps_interval_seconds), secs(mp.budget_seconds),
+          mp.max_rss_bytes};
+}
+
 }  // namespace
 
-std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
-  const EnabledFamilies& enabled = opts.families ? *opts.families : rc.enabled;
-  const ProcessSelection& selection = *rc.selection;
-  const auto t0 = Clock::now();
-  ScanErrors scan_errors(DebugLogger());
-  ScanRequest req;
-  req.groups = enabled.RequiredGroups();
-  if (!req.groups.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups();
-  // The carries see every scan that aggregates: one narrowed by collect[]
-  // still reads what the config's aggregate families need.
-  if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.RequiredGroups();
-  req.deadline = opts.deadline;
-  // Only the label wants the command line: read what it can show, not megabytes.
-  if (!selection.MatchesCmdline()) req.cmdline_max_bytes = CmdlineLabelReadBytes(rc.config.labels.cmdline_max_length);
+struct Scraper::Scanned {
   ScanResult scan;
-  if (!req.groups.empty()) scan = probe_.Scan(req, scan_errors);
-  bool cut_short = scan.deadline_exceeded;
-
   std::optional<ProcessSample> self;
+};
+
+struct Scraper::Selected {
+  ProcessTree tree;
+  std::vector<ProcessFacts> facts;
+  std::vector<Assignment> assigned;
+  std::vector<int> rows;  // processes with per-process series
+  std::size_t truncated = 0;
+};
+
+struct Scraper::Details {
+  std::vector<std::optional<MemoryDetails>> store;
+  std::vector<const MemoryDetails*> by_process;  // empty, or parallel to the scan
+  bool cut_short = false;                        // the deadline passed while reading them
+};
+
+Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                    const ScrapeOptions& opts) {
+  Scanned out;
+  ScanErrors scan_errors(DebugLogger());
+  const ScanRequest req = ScanRequestFor(rc, enabled, opts);
+  if (!req.groups.empty()) out.scan = probe_.Scan(req, scan_errors);
   if (WantsSelf(enabled)) {
     ScanRequest self_req;
     self_req.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kMemory | FieldGroup::kFds | FieldGroup::kLimits;
-    self = probe_.SampleSelf(self_req, scan_errors);
+    out.self = probe_.SampleSelf(self_req, scan_errors);
   }
   errors_.Merge(scan_errors);
+  return out;
+}
+
+Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                             const Scanned& scanned, const Selected& selected,
+                                             const ScrapeOptions& opts) {
+  Details out;
+  if (!WantsDetails(enabled)) return out;
+  const auto& ps = scanned.scan.processes;
+  out.by_process.assign(ps.size(), nullptr);
+  const std::vector<DetailRequest> wanted = DetailRequests(ps, selected.rows, selected.assigned, enabled);
+  if (wanted.empty()) return out;
+  std::vector<SmapsCache::Request> reqs;
+  for (const DetailRequest& d : wanted) reqs.push_back(d.req);
+  SmapsCache::Skips skips;
+  ScanErrors smaps_errors(DebugLogger());
+  out.store = smaps_.Get(probe_, reqs, SmapsPolicy(rc.config.memory), smaps_errors, &skips, opts.deadline);
+  out.cut_short = opts.deadline && Clock::now() >= *opts.deadline;
+  errors_.Merge(smaps_errors);
+  {
+    std::lock_guard<std::mutex> lock(skips_mu_);
+    skips_.interval += skips.interval;
+    skips_.budget += skips.budget;
+    skips_.rss += skips.rss;
+  }
+  for (std::size_t k = 0; k < out.store.size(); ++k)
+    if (out.store[k]) out.by_process[static_cast<std::size_t>(wanted[k].row)] = &*out.store[k];
+  return out;
+}
+
+TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                               const Scanned& scanned, const Selected& selected) {
+  const auto& ps = scanned.scan.processes;
+  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) return {};
+  std::vector<std::string> group_of(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = selected.assigned[i].group;
+  const ProcessSelection& selection = *rc.selection;
+  return aggregator_.Aggregate(ps, selected.tree, selection.Roots(ps, selected.facts, selected.tree), group_of,
+                               Clock::now(), selection.always_groups());
+}
+
+ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload) {
+  SmapsCache::Skips skips;
+  {
+    std::lock_guard<std::mutex> lock(skips_mu_);
+    skips = skips_;
+  }
+  return ExporterState{probe_, errors_, skips, scanned.scan.processes.size(), selected.truncated,
+                       deadline_exceeded_.load(), reload, build_, facts_};
+}
+
+std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
+  const EnabledFamilies& enabled = opts.families ? *opts.families : rc.enabled;
+  const auto t0 = Clock::now();
+  const Scanned scanned = ScanStage(rc, enabled, opts);
+  const auto& ps = scanned.scan.processes;
   const auto t1 = Clock::now();
 
-  const auto& ps = scan.processes;
-  const ProcessTree tree = ProcessTree::Build(ps);
-  const std::vector<ProcessFacts> facts = selection.Facts(ps, users_);
-  const std::vector<Assignment> assigned = selection.Assign(ps, facts, tree);
-  std::vector<int> rows;
-  rows.reserve(ps.size());
+  Selected selected{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0};
+  selected.assigned = rc.selection->Assign(ps, selected.facts, selected.tree);
   for (std::size_t i = 0; i < ps.size(); ++i)
-    if (assigned[i].per_process) rows.push_back(static_cast<int>(i));
-  const std::size_t truncated = ApplyLimit(ps, rc.config.limits.max_processes, &rows);
+    if (selected.assigned[i].per_process) selected.rows.push_back(static_cast<int>(i));
+  selected.truncated = ApplyLimit(ps, rc.config.limits.max_processes, &selected.rows);
+  const auto t2 = Clock::now();
 
-  // Memory details (smaps): only for processes a selector opted in, within the cost policy.
-  std::vector<std::optional<MemoryDetails>> details_store;
-  std::vector<const MemoryDetails*> details;
-  const bool want_details = enabled.has(Fam::kProcessMemory) || enabled.has(Fam::kProcessMemoryMapBytes) ||
-                            enabled.has(Fam::kProcessMemoryMaps);
-  if (want_details) {
-    std::vector<SmapsCache::Request> reqs;
-    std::vector<int> req_rows;
-    for (int r : rows) {
-      const Assignment& a = assigned[static_cast<std::size_t>(r)];
-      if (!a.memory.rollup) continue;
-      const ProcessSample& s = ps[static_cast<std::size_t>(r)];
-      if (s.kernel_thread || s.state == ProcessState::kZombie) continue;  // no address space to walk
-      const bool maps = a.memory.maps && (enabled.has(Fam::kProcessMemoryMapBytes) || enabled.has(Fam::kProcessMemoryMaps));
-      reqs.push_back({KeyOf(s), maps, a.memory.force, s.memory_rss_bytes.has_value() ? s.memory_rss_bytes.value : 0});
-      req_rows.push_back(r);
-    }
-    // Processes a selector chose explicitly are read before the unmatched
-    // ones, so a tight budget goes to them first; the interval cache lets
-    // later scrapes reach the rest.
-    std::vector<std::size_t> order(reqs.size());
-    for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return (assigned[static_cast<std::size_t>(req_rows[a])].selector != -1) >
-             (assigned[static_cast<std::size_t>(req_rows[b])].selector != -1);
-    });
-    {
-      std::vector<SmapsCache::Request> sorted_reqs;
-      std::vector<int> sorted_rows;
-      for (std::size_t k : order) {
-        sorted_reqs.push_back(reqs[k]);
-        sorted_rows.push_back(req_rows[k]);
-      }
-      reqs.swap(sorted_reqs);
-      req_rows.swap(sorted_rows);
-    }
-    if (!reqs.empty()) {
-      const MemoryPolicy& mp = rc.config.memory;
-      auto secs = [](double v) {
-        return std::chrono::duration_cast<SmapsCache::Clock::duration>(std::chrono::duration<double>(v));
-      };
-      SmapsCache::Policy policy{secs(mp.rollup_interval_seconds), secs(mp.maps_interval_seconds),
-                                secs(mp.budget_seconds), mp.max_rss_bytes};
-      SmapsCache::Skips skips;
-      ScanErrors smaps_errors(DebugLogger());
-      details_store = smaps_.Get(probe_, reqs, policy, smaps_errors, &skips, opts.deadline);
-      cut_short = cut_short || (opts.deadline && Clock::now() >= *opts.deadline);
-      errors_.Merge(smaps_errors);
-      std::lock_guard<std::mutex> lock(skips_mu_);
-      skips_.interval += skips.interval;
-      skips_.budget += skips.budget;
-      skips_.rss += skips.rss;
-    }
-    details.assign(ps.size(), nullptr);
-    for (std::size_t k = 0; k < details_store.size(); ++k)
-      if (details_store[k]) details[static_cast<std::size_t>(req_rows[k])] = &*details_store[k];
-  }
+  const Details details = MemoryDetailsStage(rc, enabled, scanned, selected, opts);
+  if (scanned.scan.deadline_exceeded || details.cut_short) deadline_exceeded_.fetch_add(1);
+  const auto t3 = Clock::now();
+  const TreeAggregator::Result agg = AggregateStage(rc, enabled, scanned, selected);
+  const auto t4 = Clock::now();
 
   std::string out;
-  out.reserve(4096 + rows.size() * 3072);  // about what a process takes with every family on
+  out.reserve(4096 + selected.rows.size() * 3072);  // about what a process takes with every family on
   TextWriter w(&out);
-  const std::vector<std::string> prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, facts, rc.config.labels));
-  WriteProcessFamilies(ps, rows, prefixes, enabled, users_, w, details, rc.config.labels.user);
-  WriteMemoryMapFamilies(rows, prefixes, details, rc.config.limits.memory_maps_per_process, enabled, w);
-
-  if (cut_short) deadline_exceeded_.fetch_add(1);
-  if (AnyTreeFamily(enabled) && !scan.deadline_exceeded) {
-    TreeAggregator::Result agg;
-    if (AnyAggregateFamily(enabled)) {
-      std::vector<std::string> group_of(ps.size());
-      for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = assigned[i].group;
-      agg = aggregator_.Aggregate(ps, tree, selection.Roots(ps, facts, tree), group_of, t0,
-                                  selection.always_groups());
-    }
-    WriteTreeFamilies(ps, rows, prefixes, tree, agg, enabled, w);
-  }
-
-  if (enabled.has(Fam::kProbeErrors)) {
-    w.Begin(Fam::kProbeErrors);
-    for (const auto& [k, v] : errors_.syscall_errors())
-      w.Sample("", {{"syscall", k.syscall}, {"source", k.source}, {"errno", k.err}}, static_cast<double>(v));
-  }
-  if (enabled.has(Fam::kProbeParseErrors)) {
-    w.Begin(Fam::kProbeParseErrors);
-    for (const auto& [k, v] : errors_.parse_errors()) w.Sample("", {{"source", k}}, static_cast<double>(v));
-  }
-  if (enabled.has(Fam::kProbeFeatureSupported)) {
-    w.Begin(Fam::kProbeFeatureSupported);
-    for (int i = 0; i < static_cast<int>(Feature::kCount); ++i) {
-      auto f = static_cast<Feature>(i);
-      w.Sample("", {{"feature", FeatureName(f)}}, probe_.Supports(f) ? 1 : 0);
-    }
-  }
-  if (enabled.has(Fam::kProbeSkipped)) {
-    SmapsCache::Skips sk;
-    {
-      std::lock_guard<std::mutex> lock(skips_mu_);
-      sk = skips_;
-    }
-    w.Begin(Fam::kProbeSkipped);
-    w.Sample("", {{"source", "smaps"}, {"reason", "interval"}}, static_cast<double>(sk.interval));
-    w.Sample("", {{"source", "smaps"}, {"reason", "budget"}}, static_cast<double>(sk.budget));
-    w.Sample("", {{"source", "smaps"}, {"reason", "rss"}}, static_cast<double>(sk.rss));
-  }
-  if (enabled.has(Fam::kScrapeProcesses)) {
-    w.Begin(Fam::kScrapeProcesses);
-    w.Sample("", static_cast<double>(ps.size()));
-  }
-  if (enabled.has(Fam::kScrapeTruncated)) {
-    w.Begin(Fam::kScrapeTruncated);
-    w.Sample("", static_cast<double>(truncated));
-  }
-  if (enabled.has(Fam::kScrapeDeadlineExceeded)) {
-    w.Begin(Fam::kScrapeDeadlineExceeded);
-    w.Sample("", static_cast<double>(deadline_exceeded_.load()));
-  }
-  if (enabled.has(Fam::kConfigReloadSuccessful)) {
-    w.Begin(Fam::kConfigReloadSuccessful);
-    w.Sample("", reload.successful ? 1 : 0);
-  }
-  if (enabled.has(Fam::kConfigReloadTimestamp)) {
-    w.Begin(Fam::kConfigReloadTimestamp);
-    w.Sample("", reload.timestamp);
-  }
-  if (enabled.has(Fam::kBuildInfo)) {
-    w.Begin(Fam::kBuildInfo);
-    w.Sample("", {{"version", build_.version}, {"revision", build_.revision}, {"os", build_.os}}, 1);
-  }
-  if (enabled.has(Fam::kExporterCapability) && !facts_.capabilities.empty()) {
-    w.Begin(Fam::kExporterCapability);
-    for (const auto& [name, held] : facts_.capabilities) w.Sample("", {{"capability", name}}, held ? 1 : 0);
-  }
-  if (enabled.has(Fam::kExporterPidNamespace) && facts_.pid_namespace) {
-    const PidNamespaceInfo& ns = *facts_.pid_namespace;
-    w.Begin(Fam::kExporterPidNamespace);
-    w.Sample("",
-             {{"exporter_pid_namespace", ns.exporter_pid_namespace}, {"procfs", ns.procfs},
-              {"procfs_pid_namespace", ns.procfs_pid_namespace}, {"procfs_view", ProcfsViewName(ns.view)}},
-             1);
-  }
-  if (self) WriteSelfFamilies(*self, enabled, w);
+  const auto prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, selected.facts, rc.config.labels));
+  WriteProcessFamilies(ps, selected.rows, prefixes, enabled, users_, w, details.by_process, rc.config.labels.user);
+  WriteMemoryMapFamilies(selected.rows, prefixes, details.by_process, rc.config.limits.memory_maps_per_process,
+                         enabled, w);
+  if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
+    WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, enabled, w);
+  WriteExporterFamilies(State(scanned, selected, reload), enabled, w);
+  if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
 
   // Last, so it can report this scrape's own serialize time.
   if (enabled.has(Fam::kScrapeDuration)) {
-    const auto t2 = Clock::now();
     w.Begin(Fam::kScrapeDuration);
     w.Sample("", {{"phase", "probe"}}, Seconds(t1 - t0));
-    w.Sample("", {{"phase", "serialize"}}, Seconds(t2 - t1));
+    w.Sample("", {{"phase", "select"}}, Seconds(t2 - t1));
+    w.Sample("", {{"phase", "memory_details"}}, Seconds(t3 - t2));
+    w.Sample("", {{"phase", "aggregate"}}, Seconds(t4 - t3));
+    w.Sample("", {{"phase", "serialize"}}, Seconds(Clock::now() - t4));
   }
   return out;
 }

@@ -1,17 +1,17 @@
 #pragma once
-// One scrape: probe every process, select and group them, turn samples into
-// families, serialize. Nothing is collected between requests. Safe for
-// concurrent scrapes.
+// One scrape: probe every process, select and group them, read the memory
+// details a selector asked for, aggregate the tree, serialize. Nothing is
+// collected between requests. Safe for concurrent scrapes (the exporter runs
+// them one at a time on its ScrapeThread).
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "exporter/namespace_info.h"
+#include "exporter/exporter_families.h"
 #include "exporter/runtime_config.h"
 #include "probes/probe.h"
 #include "probes/smaps_cache.h"
@@ -19,25 +19,6 @@
 #include "probes/user_names.h"
 
 namespace proctree {
-
-struct BuildInfo {
-  std::string version;
-  std::string revision;
-  std::string os;
-};
-
-// What the exporter learnt about itself at start-up: its capabilities (empty
-// when unknown: the family is then absent) and pid namespace.
-struct ExporterFacts {
-  std::vector<std::pair<std::string, bool>> capabilities;
-  std::optional<PidNamespaceInfo> pid_namespace;
-};
-
-// What the scrape reports about the exporter's own config state.
-struct ReloadStatus {
-  bool successful = true;
-  double timestamp = 0;
-};
 
 // What one request asks of a scrape beyond the config.
 struct ScrapeOptions {
@@ -63,6 +44,16 @@ class Scraper {
   const ErrorTotals& error_totals() const { return errors_; }
 
  private:
+  struct Scanned;
+  struct Selected;
+  struct Details;
+  Scanned ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts);
+  Details MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
+                             const Selected& selected, const ScrapeOptions& opts);
+  TreeAggregator::Result AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                        const Scanned& scanned, const Selected& selected);
+  ExporterState State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload);
+
   const Probe& probe_;
   const BuildInfo build_;
   const ExporterFacts facts_;
