@@ -156,12 +156,10 @@ class Redactor {
     }
   }
 
-  static void Mask(std::vector<unsigned char>& mask, std::size_t b, std::size_t e) {
-    for (std::size_t k = b; k < e; ++k) mask[k] = 1;
-  }
   static void MaskRange(unsigned char* mask, std::size_t b, std::size_t e) {
     for (std::size_t k = b; k < e; ++k) mask[k] = 1;
   }
+  static void Mask(std::vector<unsigned char>& mask, std::size_t b, std::size_t e) { MaskRange(mask.data(), b, e); }
 
   bool Applies(const Flag& f) const {
     return f.program.empty() || f.program == program_ || f.program == active_;
