@@ -25,18 +25,27 @@
 //     `-p<redacted>`. Hiding a port is cheap; showing a password is not.
 //     An entry "PROGRAM:FLAG" applies only when the basename of the first word
 //     of argv[0] is PROGRAM (defaults: "redis-cli:-a", "ldapsearch:-w", ...),
-//     for flags too common to redact everywhere.
+//     for flags too common to redact everywhere, or after a later word whose
+//     basename is PROGRAM (`sudo redis-cli -a x`, `sh -c "curl -u u:p url"`,
+//     `docker exec c redis-cli -a x`) up to the end of that command (a word
+//     "&&", "||", "|", "&" or ending in ';'): `sh -c "redis-cli ping && rsync
+//     -a a b"` keeps rsync's -a.
 //  2. Options whose name (after the leading dashes, case-insensitively) contains
 //     one of secret_key_words: `--db-password=x`, `--api-token x`,
-//     `--private-key x`, Go-style `-auth-key x`. The separate form takes the
-//     next word/element only when it does not start with '-', since such a name
-//     may be a boolean switch (`--no-auth --port 5432` stays intact).
+//     `--private-key x`, Go-style `-auth-key x`, `--passphrase x`. The separate form
+//     takes the next word/element only when it does not start with '-', since such a
+//     name may be a boolean switch (`--no-auth --port 5432` stays intact).
+//     A name ending in "file", "path", "dir" or "fd" names where the secret is,
+//     and its value shows: `--password-file /etc/x`, `--token-path=/run/t`,
+//     `POSTGRES_PASSWORD_FILE=/run/secrets/db` (rules 2 and 3).
 //  3. KEY=VALUE words whose KEY contains a secret_key_word (case-insensitive):
 //     `AWS_SECRET_ACCESS_KEY=abc`, `GITHUB_TOKEN=x`, `PGPASSWORD=x`,
 //     `-Ddb.password=x` -> VALUE (to the end of the word) redacted. Embedded
 //     pairs after '?', '&', ';', ',' or '=' (URL queries, `--set a.token=x`,
 //     `--opts=user=u,password=p`) are redacted up to the next '&', ';' or ','.
-//     `LANG=C` stays.
+//     `LANG=C` stays. A KEY= with nothing after it takes the next word of the
+//     same element (`Password= x;` in a connection string; so `sh -c
+//     "PGPASSWORD= psql"` hides "psql").
 //  4. URLs with userinfo: scheme://user:pass@host -> scheme://user:<redacted>@host;
 //     in http(s) URLs also a lone user: https://TOKEN@host -> https://<redacted>@host
 //     (also `redis://:pass@host`). The password runs to the last '@' before the
@@ -45,7 +54,25 @@
 //     some tools put a token there (https://ghp_x@github.com).
 //  5. Header-style "Name:" words ending in ':' whose Name contains a
 //     secret_key_word hide the rest of their element:
-//     `-H "Authorization: Bearer x"` -> `-H Authorization: <redacted>`.
+//     `-H "Authorization: Bearer x"` -> `-H Authorization: <redacted>`; glued,
+//     "Name:VALUE" whose Name ENDS in a key word (or is an Authorization
+//     header) too: `password:x`, `Authorization:Bearer x`, `X-Auth-Token:x`
+//     (`keycloak:8080` and `secrets-manager:443` stay). A name after an opening
+//     quote (`-H 'Authorization: Bearer x' url` in a script) hides up to the
+//     closing quote and the rest of that shell word. A value that is missing or
+//     only a scheme ("Bearer", "Basic", ...) is the next word or element, always
+//     taken: `-H "X-Auth-Token:" "value"` (curl's way to drop a header then
+//     hides the URL; so does `grep password: file` the file name).
+//  6. Names followed by their value in other forms, the name ENDING in a key
+//     word (so `grep token file.txt` stays):
+//       `Password = x;` `Password =x;` `Password : x` (within or across elements;
+//       the value runs to a ';', where a connection string's next pair starts);
+//       JSON/dict pairs `{"password":"x"}` -> `{"password":<redacted>}`,
+//       unquoted values up to ',', '}' or ']', `{"password": "x"}` the next word;
+//       secret_names (`aws configure set aws_secret_access_key X`): the next word.
+//  7. Shapes: a JWT (eyJ... '.' ... '.' ..., base64url, starting a word or after a
+//     non-base64url byte) and an AWS access key id (AKIA or ASIA and 16 of
+//     [A-Z0-9], not inside a longer alphanumeric run) are hidden wherever they are.
 //
 // Trailing NULs are dropped, elements are joined with single spaces (a word's
 // own whitespace is kept), and the result is cut to max_bytes without splitting
@@ -79,8 +106,12 @@ struct RedactionRules {
   // "PROGRAM:FLAG" limits one to a program (rule 1 above).
   std::vector<std::string> secret_flags;
   // Case-insensitive words that make an option name (rule 2), a KEY of KEY=VALUE
-  // (rule 3) or a header name (rule 5) secret, e.g. "PASSWORD", "TOKEN", "KEY".
+  // (rule 3), a header name (rule 5) or another name (rule 6) secret, e.g.
+  // "PASSWORD", "TOKEN", "KEY".
   std::vector<std::string> secret_key_words;
+  // Case-insensitive names whose value is the next word even without a dash or
+  // '=' (rule 6): `aws configure set aws_secret_access_key X`.
+  std::vector<std::string> secret_names;
   static RedactionRules Defaults();
 };
 

@@ -195,6 +195,93 @@ TEST(RedactCmdlineTest, ShellScriptArgumentIsScannedWordByWord) {
   EXPECT_EQ(R({"sh", "-c", "run --token 'closed' next"}), "sh -c run --token <redacted> next");
 }
 
+// --- gaps an attack run found (issue 13, item 7) ---
+
+struct RedactCase {
+  const char* what;
+  std::vector<std::string> argv;
+  std::string label;
+};
+
+std::string Redact(const std::vector<std::string>& argv) {
+  std::string raw;
+  for (const std::string& a : argv) raw += a + '\0';
+  return RedactCmdline(raw, RedactionRules::Defaults(), 4096);
+}
+
+// Each secret below showed in the label before these rules; each harmless line
+// shows whole. An argument with spaces is an `sh -c` script or one setproctitle string.
+const RedactCase kAttackCases[] = {
+    {"name:value glued", {"app", "password:x"}, "app password:<redacted>"},
+    {"glued header, scheme and token in one argument",
+     {"curl", "-H", "Authorization:Bearer x", "https://api"}, "curl -H Authorization:<redacted> https://api"},
+    {"glued header, token in the next argument",
+     {"curl", "-H", "Authorization:Bearer", "x"}, "curl -H Authorization:<redacted> <redacted>"},
+    {"header name and scheme, token in the next argument",
+     {"curl", "-H", "Authorization: Bearer", "x"}, "curl -H Authorization: <redacted> <redacted>"},
+    {"spaced '=' in a connection string",
+     {"sqlcmd", "-C", "Server=db;User Id=sa;Password = x;Database=y"},
+     "sqlcmd -C Server=db;User Id=sa;Password = <redacted>;Database=y"},
+    {"spaced '=' alone", {"app", "Password = x;"}, "app Password = <redacted>;"},
+    {"'=' glued to the value", {"app", "Password =x;"}, "app Password =<redacted>;"},
+    {"empty KEY= then the value", {"app", "Password= x;Database=y"}, "app Password= <redacted>;Database=y"},
+    {"--passphrase", {"gpg", "--batch", "--passphrase", "x", "-d", "f.gpg"}, "gpg --batch --passphrase <redacted> -d f.gpg"},
+    {"--passphrase=", {"gpg", "--passphrase=x"}, "gpg --passphrase=<redacted>"},
+    {"JSON body", {"curl", "-d", "{\"password\":\"x\"}", "https://api"}, "curl -d {\"password\":<redacted>} https://api"},
+    {"JSON field among others", {"curl", "-d", "{\"user\":\"bob\",\"apiKey\":\"x\",\"n\":1}"},
+     "curl -d {\"user\":\"bob\",\"apiKey\":<redacted>,\"n\":1}"},
+    {"JSON unquoted value", {"app", "{\"token\":12345,\"n\":1}"}, "app {\"token\":<redacted>,\"n\":1}"},
+    {"JSON with blanks", {"curl", "-d", "{\"password\": \"x y\", \"user\": \"bob\"}"},
+     "curl -d {\"password\": <redacted> \"user\": \"bob\"}"},
+    {"JSON with a blank before ':'", {"app", "{ \"secret\" : \"x\" }"}, "app { \"secret\" : <redacted> }"},
+    {"sh -c redis-cli -a", {"sh", "-c", "redis-cli -a x ping"}, "sh -c redis-cli -a <redacted> ping"},
+    {"bash -c curl -u", {"bash", "-c", "curl -u u:p https://api"}, "bash -c curl -u <redacted> https://api"},
+    {"sudo redis-cli -a", {"sudo", "redis-cli", "-h", "cache", "-a", "x"}, "sudo redis-cli -h cache -a <redacted>"},
+    {"docker exec redis-cli -a", {"docker", "exec", "c1", "/usr/bin/redis-cli", "-ax"},
+     "docker exec c1 /usr/bin/redis-cli -a<redacted>"},
+    {"quoted header in sh -c", {"sh", "-c", "curl -H 'Authorization: Bearer x' https://api"},
+     "sh -c curl -H 'Authorization: <redacted> https://api"},
+    {"quoted glued header in sh -c", {"sh", "-c", "curl -H \"X-Auth-Token:x\" https://api"},
+     "sh -c curl -H \"X-Auth-Token:<redacted> https://api"},
+    {"quoted header name alone in sh -c", {"sh", "-c", "curl -H 'X-Auth-Token:' t0k https://api"},
+     "sh -c curl -H 'X-Auth-Token:<redacted> <redacted> https://api"},
+    {"header name alone, value in the next argument", {"curl", "-H", "X-Auth-Token:", "value"},
+     "curl -H X-Auth-Token: <redacted>"},
+    {"header name as an argument, then the value", {"app", "X-Auth-Token:", "value", "-v"},
+     "app X-Auth-Token: <redacted> -v"},
+    {"bare JWT", {"app", "--jwt-in", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"},
+     "app --jwt-in <redacted>"},
+    {"JWT inside a word", {"app", "--bearer=eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.", "-v"}, "app --bearer=<redacted> -v"},
+    {"JWT in a URL path", {"wget", "https://h/dl/eyJhbGciOiJIUzI1NiJ9.eyJ4IjoxfQ.c2ln/file"},
+     "wget https://h/dl/<redacted>/file"},
+    {"AWS access key id", {"app", "AKIAIOSFODNN7EXAMPLE"}, "app <redacted>"},
+    {"AWS session key id in a pair", {"app", "--id=ASIA1234567890ABCDEF,region=x"}, "app --id=<redacted>,region=x"},
+    {"AWS secret key after its name", {"aws", "configure", "set", "aws_secret_access_key", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+     "aws configure set aws_secret_access_key <redacted>"},
+    {"AWS secret key, ini style in a script",
+     {"sh", "-c", "printf 'aws_secret_access_key = wJalrXUtnFEMI' >> creds"},
+     "sh -c printf 'aws_secret_access_key = <redacted> >> creds"},
+    // Harmless lines.
+    {"ls -a", {"ls", "-a"}, "ls -a"},
+    {"a bare key word", {"grep", "token", "file.txt"}, "grep token file.txt"},
+    {"a secret's file is a path", {"app", "--password-file", "/etc/x", "--token-path=/run/t"},
+     "app --password-file /etc/x --token-path=/run/t"},
+    {"docker secrets convention", {"env", "POSTGRES_PASSWORD_FILE=/run/secrets/db", "postgres"},
+     "env POSTGRES_PASSWORD_FILE=/run/secrets/db postgres"},
+    {"program flags end at the next command", {"sh", "-c", "redis-cli ping && rsync -a /src /dst"},
+     "sh -c redis-cli ping && rsync -a /src /dst"},
+    {"host:port named like a key", {"kc", "keycloak:8080", "secrets-manager:443"}, "kc keycloak:8080 secrets-manager:443"},
+    {"JSON without secrets", {"curl", "-d", "{\"user\":\"bob\",\"keyboard\":\"us\"}"},
+     "curl -d {\"user\":\"bob\",\"keyboard\":\"us\"}"},
+    {"not a JWT", {"echo", "eyJhbGciOi", "eyJ.a.b", "x.eyJhbGciOiJIUzI1NiJ9"}, "echo eyJhbGciOi eyJ.a.b x.eyJhbGciOiJIUzI1NiJ9"},
+    {"not an AWS key", {"echo", "AKIAshort", "XAKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE1"},
+     "echo AKIAshort XAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPLE1"},
+};
+
+TEST(RedactCmdlineTest, AttackRunCases) {
+  for (const RedactCase& c : kAttackCases) EXPECT_EQ(Redact(c.argv), c.label) << c.what;
+}
+
 // --- truncation and bytes ---
 
 TEST(RedactCmdlineTest, TruncatesWithEllipsisWithinBudget) {
@@ -417,13 +504,11 @@ TEST(RedactCmdlineCutReadTest, ACutArgumentIsJudgedAsTheWholeOne) {
 // label of the cut read is, but for its mark, a prefix of the label of the
 // whole line; so a cut read never shows what the whole line's label hides.
 // Without dropping the cut word this fails at once (URL and quote fragments).
-TEST(RedactCmdlineCutReadTest, RandomCutsShowOnlyAPrefixOfTheWholeLabel) {
-  const std::vector<std::string> pieces = {
-      "-p", "--password", "--token", "--db-token", "-", "=", ":", "://", "http", "https://", "@", "'", "\"", " ", "\t",
-      std::string(1, '\0'), std::string(1, '\0'), "&", "?", ",", "TOKEN", "PASSWORD=", "Authorization:",
-      "redis-cli", "-a", "x", "y9", "\xC3\xA9", "\xE2\x82\xAC", "\x80", "5", "sh", "-c"};
+// Random lines glued from `pieces`, each cut at every byte: the label of the
+// cut read is a prefix of the whole line's label.
+void ExpectEveryCutShowsAPrefix(const std::vector<std::string>& pieces, unsigned seed) {
   const std::string mark = "\xE2\x80\xA6";
-  std::mt19937 rng(4242);
+  std::mt19937 rng(seed);
   std::size_t cuts = 0, shown = 0;
   for (int iter = 0; iter < 2000; ++iter) {
     std::string raw;
@@ -447,6 +532,26 @@ TEST(RedactCmdlineCutReadTest, RandomCutsShowOnlyAPrefixOfTheWholeLabel) {
   }
   EXPECT_GT(cuts, 10000u);
   EXPECT_GT(shown, cuts);  // most cuts show something: the test is not vacuous
+}
+
+TEST(RedactCmdlineCutReadTest, RandomCutsShowOnlyAPrefixOfTheWholeLabel) {
+  ExpectEveryCutShowsAPrefix(
+      {"-p", "--password", "--token", "--db-token", "-", "=", ":", "://", "http", "https://", "@", "'", "\"", " ", "\t",
+       std::string(1, '\0'), std::string(1, '\0'), "&", "?", ",", "TOKEN", "PASSWORD=", "Authorization:",
+       "redis-cli", "-a", "x", "y9", "\xC3\xA9", "\xE2\x82\xAC", "\x80", "5", "sh", "-c"},
+      4242);
+}
+
+// The same for the fragments of the rules added after the attack run: names
+// before a blank, ':' or ';', JSON pairs, auth schemes, programs named later,
+// shapes of tokens.
+TEST(RedactCmdlineCutReadTest, RandomCutsOfNewerRulesShowOnlyAPrefix) {
+  ExpectEveryCutShowsAPrefix(
+      {"Password", "token", "X-Auth-Token:", "Authorization:", "Bearer", "password:", "=", ":", ";", " ", "  ",
+       std::string(1, '\0'), std::string(1, '\0'), "'", "\"", "{", "}", ",", "\"password\":", "\"key\"", "\\",
+       "curl", "-u", "redis-cli", "-a", "&&", "|", "ping;", "aws_secret_access_key", "--passphrase",
+       "eyJhbGciOiJIUzI1NiJ9", ".", "eyJ4", "AKIA", "IOSFODNN7EXAMPLE", "-", "x", "y9", "-file", "\xC3\xA9"},
+      777);
 }
 
 }  // namespace
