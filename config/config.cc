@@ -11,7 +11,7 @@
 
 #include "config/default_config.h"  // generated from config/examples/default.yml
 #include "config/name_template.h"
-#include "config/yaml_schema.h"
+#include "config/yaml/yaml_schema.h"
 
 namespace proctree {
 

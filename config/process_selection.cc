@@ -8,9 +8,9 @@
 #include <re2/re2.h>
 
 #include "config/name_template.h"
-#include "probes/auto_groups.h"
-#include "probes/container_id.h"
-#include "probes/tree_aggregation.h"
+#include "probes/tree/auto_groups.h"
+#include "probes/os/linux/container_id.h"
+#include "probes/tree/tree_aggregation.h"
 
 namespace proctree {
 

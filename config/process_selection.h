@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "probes/process_tree.h"
+#include "probes/tree/process_tree.h"
 #include "probes/scan_request.h"
 #include "probes/user_names.h"
 

@@ -9,7 +9,6 @@
 
 #include "probes/memory_details.h"
 #include "probes/probe_errors.h"
-#include "probes/process_tree.h"
 #include "probes/process_sample.h"
 #include "probes/scan_request.h"
 

@@ -1,7 +1,9 @@
 #pragma once
 // The platform-neutral view of one process at one scrape, in base units
 // (seconds, bytes). OS modules fill it; the exporter only reads it.
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -78,5 +80,20 @@ struct ProcessSample {
   bool cmdline_cut = false;    // cmdline holds only the first bytes of a longer one (a read limit)
   Field<std::string> cgroup;   // the raw cgroup file (parse with container_id.h)
 };
+
+// (pid, start time) names a process for its whole life; a reused pid is a
+// different process.
+struct ProcessKey {
+  std::int64_t pid = 0;
+  std::uint64_t start = 0;
+  bool operator==(const ProcessKey& o) const { return pid == o.pid && start == o.start; }
+  bool operator<(const ProcessKey& o) const { return pid != o.pid ? pid < o.pid : start < o.start; }
+};
+struct ProcessKeyHash {
+  std::size_t operator()(const ProcessKey& k) const {
+    return std::hash<std::int64_t>()(k.pid) * 1000003u ^ std::hash<std::uint64_t>()(k.start);
+  }
+};
+inline ProcessKey KeyOf(const ProcessSample& s) { return {s.pid, s.start_time_ticks}; }
 
 }  // namespace proctree

@@ -22,10 +22,10 @@
 #include <string_view>
 #include <vector>
 
-#include "exporter/gzip.h"
-#include "exporter/metric_catalog.h"
-#include "exporter/process_families.h"
-#include "exporter/scraper.h"
+#include "exporter/http/gzip.h"
+#include "exporter/metrics/metric_catalog.h"
+#include "exporter/metrics/process_families.h"
+#include "exporter/scrape/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "probes/os/linux/proc_parsers.h"
 #include "probes/user_names.h"
@@ -33,17 +33,17 @@
 // The exporter moved from prometheus-cpp's MetricFamily + TextSerializer to a
 // direct text writer (1d0fe99); benchmark whichever one this tree has, so the
 // file also builds when bisecting across that change.
-#if __has_include("exporter/text_writer.h")
+#if __has_include("exporter/metrics/text_writer.h")
 #define PROCTREE_BENCH_TEXT_WRITER 1
 #include <chrono>
 #include <numeric>
 
-#include "exporter/runtime_config.h"
-#include "exporter/text_writer.h"
-#include "exporter/tree_families.h"
-#include "probes/auto_groups.h"
-#include "probes/process_tree.h"
-#include "probes/tree_aggregation.h"
+#include "exporter/scrape/runtime_config.h"
+#include "exporter/metrics/text_writer.h"
+#include "exporter/metrics/tree_families.h"
+#include "probes/tree/auto_groups.h"
+#include "probes/tree/process_tree.h"
+#include "probes/tree/tree_aggregation.h"
 #else
 #define PROCTREE_BENCH_TEXT_WRITER 0
 #include <prometheus/metric_family.h>

@@ -1,11 +1,11 @@
-// Prints docs/metrics.md from the metric catalog (exporter/metric_catalog.cc),
+// Prints docs/metrics.md from the metric catalog (exporter/metrics/metric_catalog.cc),
 // so the manual's family table cannot drift from what the exporter serves.
 // `make docs` writes it; ctest docs.metrics fails when the file is stale.
 #include <iostream>
 #include <string>
 #include <string_view>
 
-#include "exporter/metric_catalog.h"
+#include "exporter/metrics/metric_catalog.h"
 
 namespace {
 
@@ -56,7 +56,7 @@ std::string Cell(std::string_view text) {
 
 int main() {
   std::cout << "# Metrics\n\n"
-               "Generated from `exporter/metric_catalog.cc` by `make docs`; a test fails when this file is stale.\n"
+               "Generated from `exporter/metrics/metric_catalog.cc` by `make docs`; a test fails when this file is stale.\n"
                "Every family can be switched off in the config's `metrics.deny` (a family that is off makes the\n"
                "files only it needs unread); `collect[]`/`exclude[]` in the scrape URL filter per request.\n\n"
                "*identity*: `pid`, `comm`, then the optional labels the config turns on (`labels.exe`,\n"

@@ -5,7 +5,7 @@
 
 #include "config/config.h"
 #include "config/process_selection.h"
-#include "exporter/metric_catalog.h"
+#include "exporter/metrics/metric_catalog.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const proctree::ConfigSchemaContext schema{proctree::CatalogNames()};

@@ -11,9 +11,9 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/http_server.h"
-#include "exporter/web_auth.h"
-#include "exporter/web_config.h"
+#include "exporter/http/http_server.h"
+#include "exporter/http/web_auth.h"
+#include "exporter/http/web_config.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "probes/container_id.h"
+#include "probes/os/linux/container_id.h"
 #include "probes/os/linux/proc_parsers.h"
 #include "probes/os/linux/smaps_parser.h"
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/metric_catalog.h"
-#include "exporter/query_filter.h"
-#include "exporter/utf8.h"
+#include "exporter/metrics/metric_catalog.h"
+#include "exporter/metrics/query_filter.h"
+#include "probes/util/utf8.h"
 
 namespace {
 

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "config/redaction.h"
-#include "exporter/text_writer.h"
-#include "exporter/utf8.h"
+#include "exporter/metrics/text_writer.h"
+#include "probes/util/utf8.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view in(reinterpret_cast<const char*>(data), size);

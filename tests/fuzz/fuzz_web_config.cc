@@ -11,8 +11,8 @@
 #include <cstdio>
 #include <string>
 
-#include "exporter/utf8.h"
-#include "exporter/web_config.h"
+#include "probes/util/utf8.h"
+#include "exporter/http/web_config.h"
 
 namespace {
 

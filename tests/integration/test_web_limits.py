@@ -73,7 +73,7 @@ class MaxRequestsTest(harness.IntegrationTest):
 class SlowClientsTest(harness.IntegrationTest):
     TIMEOUT = 2.0
     MAX_REQUESTS = 4
-    WORKERS = MAX_REQUESTS + 16  # kSpareWorkers in exporter/http_server.h
+    WORKERS = MAX_REQUESTS + 16  # kSpareWorkers in exporter/http/http_server.h
 
     def test_slowloris_does_not_block_a_scrape_beyond_the_request_timeout(self):
         e = self.start_exporter("--web.request-timeout=2s", f"--web.max-requests={self.MAX_REQUESTS}")

@@ -41,7 +41,7 @@ SLOW_SCRAPE = 20  # seconds; a scrape of a few hundred processes takes well unde
 FFFD = "\ufffd"
 
 # name bytes -> the comm label the exporter must show: the kernel keeps 15
-# bytes, and exporter/utf8.cc turns each invalid byte, and each cut sequence,
+# bytes, and probes/util/utf8.cc turns each invalid byte, and each cut sequence,
 # into one U+FFFD.
 HOSTILE_NAMES = {
     b"sp ace name": "sp ace name",

@@ -39,7 +39,7 @@ What it asserts:
   whichever CivetWeb worker took the connection left their buffers in that
   worker's malloc arena: with glibc's default arenas RSS reached 186-256 MB,
   with two it stepped between 40 and 61 MB. Scrapes now run on the
-  exporter's scrape thread (exporter/scrape_thread.h, docs/soak.md).
+  exporter's scrape thread (exporter/scrape/scrape_thread.h, docs/soak.md).
 The curve goes to <build>/soak/soak_rss.csv (scrape, seconds, rss_kib, ...);
 tests/robustness/soak_report.py turns it into the section of docs/soak.md.
 

@@ -1,5 +1,5 @@
 // AutoGroups on synthetic process trees: no /proc access.
-#include "probes/auto_groups.h"
+#include "probes/tree/auto_groups.h"
 
 #include <gtest/gtest.h>
 

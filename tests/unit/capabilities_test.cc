@@ -9,7 +9,7 @@
 #include <fstream>
 #include <string>
 
-#include "exporter/capabilities.h"
+#include "probes/os/linux/capabilities.h"
 #include "tests/unit/fixture_util.h"
 
 namespace proctree {

@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "exporter/process_families.h"
-#include "exporter/runtime_config.h"
-#include "exporter/scraper.h"
+#include "exporter/metrics/process_families.h"
+#include "exporter/scrape/runtime_config.h"
+#include "exporter/scrape/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "tests/unit/fixture_util.h"
 #include "tests/unit/temp_dir.h"

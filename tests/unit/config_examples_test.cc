@@ -12,7 +12,7 @@
 
 #include "config/config.h"
 #include "config/process_selection.h"
-#include "exporter/metric_catalog.h"
+#include "exporter/metrics/metric_catalog.h"
 
 #ifndef PROCTREE_CONFIG_EXAMPLES
 #error "PROCTREE_CONFIG_EXAMPLES must name config/examples (see tests/unit/CMakeLists.txt)"

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "exporter/metric_catalog.h"
+#include "exporter/metrics/metric_catalog.h"
 
 namespace proctree {
 namespace {

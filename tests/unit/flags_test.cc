@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/flags.h"
+#include "exporter/cmd/flags.h"
 
 namespace proctree {
 namespace {

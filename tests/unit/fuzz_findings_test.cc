@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <string>
 
-#include "exporter/query_filter.h"
-#include "exporter/utf8.h"
-#include "exporter/web_config.h"
+#include "exporter/metrics/query_filter.h"
+#include "probes/util/utf8.h"
+#include "exporter/http/web_config.h"
 #include "probes/os/linux/proc_parsers.h"
 #include "probes/os/linux/smaps_parser.h"
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "exporter/flags.h"
-#include "exporter/health_check.h"
+#include "exporter/cmd/flags.h"
+#include "exporter/http/health_check.h"
 
 namespace proctree {
 namespace {

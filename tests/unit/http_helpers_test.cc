@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "exporter/http_server.h"
+#include "exporter/http/http_server.h"
 
 namespace proctree {
 namespace {

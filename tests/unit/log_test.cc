@@ -1,12 +1,12 @@
 // Log records carry bytes from processes and files (names, paths): each record
 // must stay one line, and a JSON record must stay valid JSON, i.e. valid UTF-8.
-#include "exporter/log.h"
+#include "probes/util/log.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "exporter/utf8.h"
+#include "probes/util/utf8.h"
 
 namespace proctree::log {
 namespace {

@@ -1,4 +1,4 @@
-#include "exporter/malloc_arenas.h"
+#include "exporter/cmd/malloc_arenas.h"
 
 #include <gtest/gtest.h>
 #include <malloc.h>

@@ -29,9 +29,9 @@
 
 #include "config/config.h"
 #include "config/process_selection.h"
-#include "exporter/metric_catalog.h"
-#include "exporter/runtime_config.h"
-#include "exporter/scraper.h"
+#include "exporter/metrics/metric_catalog.h"
+#include "exporter/scrape/runtime_config.h"
+#include "exporter/scrape/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "probes/os/linux/proc_files.h"
 #include "probes/probe_errors.h"

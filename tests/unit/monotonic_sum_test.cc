@@ -1,5 +1,5 @@
 // MonotonicSum on synthetic member sets: no /proc access.
-#include "probes/monotonic_sum.h"
+#include "probes/tree/monotonic_sum.h"
 
 #include <gtest/gtest.h>
 

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "exporter/namespace_info.h"
+#include "probes/os/linux/namespace_info.h"
 #include "tests/unit/fixture_util.h"
 
 namespace proctree {

@@ -19,8 +19,8 @@
 
 #include "config/config.h"
 #include "config/process_selection.h"
-#include "exporter/metric_catalog.h"
-#include "probes/process_tree.h"
+#include "exporter/metrics/metric_catalog.h"
+#include "probes/tree/process_tree.h"
 #include "probes/user_names.h"
 #include "tests/unit/temp_dir.h"
 

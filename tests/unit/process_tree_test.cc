@@ -1,5 +1,5 @@
 // ProcessTree::Build on synthetic scans: no /proc access.
-#include "probes/process_tree.h"
+#include "probes/tree/process_tree.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "exporter/scrape_thread.h"
+#include "exporter/scrape/scrape_thread.h"
 
 #include <gtest/gtest.h>
 

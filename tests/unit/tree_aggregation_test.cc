@@ -1,5 +1,5 @@
 // TreeAggregator::Aggregate over successive synthetic scans: no /proc access.
-#include "probes/tree_aggregation.h"
+#include "probes/tree/tree_aggregation.h"
 
 #include <gtest/gtest.h>
 

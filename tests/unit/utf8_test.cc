@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "exporter/process_families.h"
-#include "exporter/utf8.h"
+#include "exporter/metrics/process_families.h"
+#include "probes/util/utf8.h"
 
 namespace proctree {
 namespace {

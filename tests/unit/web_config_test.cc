@@ -7,10 +7,10 @@
 #include <chrono>
 #include <string>
 
-#include "exporter/http_server.h"
-#include "exporter/query_filter.h"
-#include "exporter/web_auth.h"
-#include "exporter/web_config.h"
+#include "exporter/http/http_server.h"
+#include "exporter/metrics/query_filter.h"
+#include "exporter/http/web_auth.h"
+#include "exporter/http/web_config.h"
 
 namespace proctree {
 namespace {

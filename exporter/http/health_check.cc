@@ -1,0 +1,250 @@
+#include "exporter/http/health_check.h"
+
+#include <civetweb.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "probes/util/build_version.h"
+#include "exporter/http/web_tls.h"
+
+namespace proctree {
+
+namespace {
+
+bool StartsWithNoCase(const std::string& s, const char* prefix) {
+  const std::size_t n = std::strlen(prefix);
+  if (s.size() < n) return false;
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool PercentDecode(const std::string& in, std::string* out) {
+  out->clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    const int hi = HexDigit(in[i + 1]), lo = HexDigit(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+std::string Base64(const std::string& in) {
+  std::vector<unsigned char> out(4 * ((in.size() + 2) / 3) + 1);
+  const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()),
+                                static_cast<int>(in.size()));
+  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
+}
+
+// Kept to one line: the reason a peer or CivetWeb gave may carry anything.
+std::string OneLine(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::string* error) {
+  HealthCheckUrl u;
+  for (char c : url) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == 0x7f) {
+      *error = "the URL must not contain spaces or control characters";
+      return false;
+    }
+  }
+  std::size_t pos;
+  if (StartsWithNoCase(url, "http://")) {
+    pos = 7;
+  } else if (StartsWithNoCase(url, "https://")) {
+    u.tls = true;
+    pos = 8;
+  } else {
+    *error = "the URL must start with http:// or https://";
+    return false;
+  }
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", pos), url.size());
+  std::string authority = url.substr(pos, authority_end - pos);
+  std::string rest = url.substr(authority_end);
+  if (auto hash = rest.find('#'); hash != std::string::npos) rest.resize(hash);
+  u.target = rest.empty() || rest[0] == '?' ? "/" + rest : rest;
+
+  std::string shown_userinfo;
+  if (auto at = authority.rfind('@'); at != std::string::npos) {
+    const std::string userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    const std::string user = userinfo.substr(0, colon);
+    if (!PercentDecode(user, &u.user) ||
+        (colon != std::string::npos && !PercentDecode(userinfo.substr(colon + 1), &u.password))) {
+      *error = "the URL's user information has a malformed %-escape";
+      return false;
+    }
+    u.has_userinfo = true;
+    shown_userinfo = user + (colon != std::string::npos ? ":xxxxx" : "") + "@";
+  }
+  if (!authority.empty() && authority[0] == '[') {
+    *error = "IPv6 addresses are not supported: Debian's CivetWeb is built without IPv6";
+    return false;
+  }
+  const auto colon = authority.find(':');
+  u.host = authority.substr(0, colon);
+  if (u.host.empty()) {
+    *error = "the URL has no host";
+    return false;
+  }
+  for (char c : u.host) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
+      *error = "the URL's host \"" + u.host + "\" is not a host name or IPv4 address";
+      return false;
+    }
+  }
+  u.port = u.tls ? 443 : 80;
+  if (colon != std::string::npos) {
+    const std::string port = authority.substr(colon + 1);
+    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+        std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      *error = "the URL's port \"" + port + "\" is not a number from 1 to 65535";
+      return false;
+    }
+    u.port = std::stoi(port);
+  }
+  u.redacted = url.substr(0, pos) + shown_userinfo + authority + url.substr(authority_end);
+  *out = std::move(u);
+  return true;
+}
+
+HealthCheckResult RunHealthCheck(const std::string& url, std::chrono::milliseconds timeout) {
+  HealthCheckResult r;
+  HealthCheckUrl u;
+  std::string error;
+  if (!ParseHealthCheckUrl(url, &u, &error)) {
+    r.message = "malformed URL: " + error;
+    return r;
+  }
+  const std::string where = "GET " + u.redacted;
+  if (u.tls) {
+    // The same OpenSSL stand-ins the TLS server loads: CivetWeb's client
+    // uses the library it loads itself.
+    if (!PrepareCivetWebTls(&error)) {
+      r.message = where + ": https is not available: " + error;
+      return r;
+    }
+    if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0) {
+      r.message = where + ": https is not available: CivetWeb could not initialize OpenSSL";
+      return r;
+    }
+  } else {
+    mg_init_library(0);
+  }
+
+  char ebuf[256] = {0};
+  mg_client_options opts{};
+  opts.host = u.host.c_str();
+  opts.port = u.port;
+  opts.host_name = u.host.c_str();  // SNI
+  mg_connection* conn = u.tls ? mg_connect_client_secure(&opts, ebuf, sizeof(ebuf))
+                              : mg_connect_client(u.host.c_str(), u.port, 0, ebuf, sizeof(ebuf));
+  if (!conn) {
+    r.message = where + ": cannot connect: " + OneLine(*ebuf ? ebuf : "unknown CivetWeb error");
+    return r;
+  }
+  std::string request = "GET " + u.target + " HTTP/1.1\r\nHost: " + u.host +
+                        (u.port == (u.tls ? 443 : 80) ? "" : ":" + std::to_string(u.port)) +
+                        "\r\nUser-Agent: proctree_exporter/" + kVersion +
+                        " health-check\r\nAccept: */*\r\nConnection: close\r\n";
+  if (u.has_userinfo) request += "Authorization: Basic " + Base64(u.user + ":" + u.password) + "\r\n";
+  request += "\r\n";
+  if (mg_write(conn, request.data(), request.size()) != static_cast<int>(request.size())) {
+    mg_close_connection(conn);
+    r.message = where + ": cannot send the request";
+    return r;
+  }
+  ebuf[0] = '\0';
+  const int ms = static_cast<int>(std::max<long long>(1, timeout.count()));
+  if (mg_get_response(conn, ebuf, sizeof(ebuf), ms) < 0) {
+    r.message = where + ": no valid HTTP answer within " + std::to_string(ms) + "ms: " +
+                OneLine(*ebuf ? ebuf : "unknown CivetWeb error");
+    mg_close_connection(conn);
+    return r;
+  }
+  const mg_response_info* ri = mg_get_response_info(conn);
+  const int status = ri ? ri->status_code : 0;
+  const std::string text = ri && ri->status_text ? OneLine(ri->status_text) : "";
+  mg_close_connection(conn);
+  r.healthy = status >= 200 && status <= 299;
+  r.message = where + ": " + std::to_string(status) + (text.empty() ? "" : " " + text);
+  return r;
+}
+
+namespace {
+
+// Prepared before the timer is armed: the handler may only write() and _exit().
+char g_timeout_line[1024];
+std::size_t g_timeout_len = 0;
+
+void OnTimeout(int) {
+  ssize_t ignored = write(STDERR_FILENO, g_timeout_line, g_timeout_len);
+  (void)ignored;
+  _exit(1);
+}
+
+}  // namespace
+
+int HealthCheckMain(const std::string& url, std::chrono::milliseconds timeout) {
+  // CivetWeb bounds the wait for the answer, not the connect (a SYN to a
+  // host that drops it can wait minutes): a timer ends the whole check.
+  HealthCheckUrl u;
+  std::string error;
+  const std::string shown = ParseHealthCheckUrl(url, &u, &error) ? u.redacted : std::string("the URL");
+  const int n = std::snprintf(g_timeout_line, sizeof(g_timeout_line),
+                              "proctree_exporter: health check failed: GET %s: no answer within %lldms\n",
+                              shown.c_str(), static_cast<long long>(timeout.count()));
+  g_timeout_len = n < 0 ? 0 : std::min(static_cast<std::size_t>(n), sizeof(g_timeout_line) - 1);
+  struct sigaction sa {};
+  sa.sa_handler = OnTimeout;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGALRM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  // A little after CivetWeb's own wait, so its more precise reason wins.
+  const long long guard_ms = timeout.count() + 500;
+  itimerval t{};
+  t.it_value.tv_sec = static_cast<time_t>(guard_ms / 1000);
+  t.it_value.tv_usec = static_cast<suseconds_t>((guard_ms % 1000) * 1000);
+  setitimer(ITIMER_REAL, &t, nullptr);
+
+  const HealthCheckResult r = RunHealthCheck(url, timeout);
+  itimerval off{};
+  setitimer(ITIMER_REAL, &off, nullptr);
+  if (r.healthy) {
+    std::printf("proctree_exporter: healthy: %s\n", r.message.c_str());
+    return std::fflush(stdout) == 0 ? 0 : 1;
+  }
+  std::fprintf(stderr, "proctree_exporter: health check failed: %s\n", r.message.c_str());
+  return 1;
+}
+
+}  // namespace proctree

@@ -1,0 +1,500 @@
+#include "exporter/http/http_server.h"
+
+#include <civetweb.h>
+
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <strings.h>
+
+#include "exporter/http/gzip.h"
+#include "probes/util/log.h"
+#include "exporter/http/web_auth.h"
+#include "exporter/http/web_tls.h"
+
+namespace proctree {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+constexpr const char* kTextContentType = "text/plain; charset=utf-8";
+
+// Go's rate.Limiter as exporter-toolkit uses it: a token every `interval`,
+// at most `burst` saved up, starting full.
+class RateLimiter {
+ public:
+  RateLimiter(double interval_seconds, int burst)
+      : interval_(interval_seconds), burst_(burst), tokens_(burst), last_(Clock::now()) {}
+  bool Allow() {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto now = Clock::now();
+    tokens_ = std::min<double>(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() / interval_);
+    last_ = now;
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
+ private:
+  const double interval_;
+  const int burst_;
+  std::mutex mu_;
+  double tokens_;
+  Clock::time_point last_;
+};
+
+bool Is(const char* a, const char* b) { return a && std::strcmp(a, b) == 0; }
+
+// A Content-Length value: one decimal number that fits (blanks around it allowed).
+bool IsContentLength(const char* v) {
+  while (*v == ' ' || *v == '\t') ++v;
+  int digits = 0;
+  for (; *v >= '0' && *v <= '9'; ++v) ++digits;
+  while (*v == ' ' || *v == '\t') ++v;
+  return *v == '\0' && digits > 0 && digits <= 18;
+}
+
+// Framing CivetWeb lets through and RFC 9112 refuses (sections 3.2 and 6.3):
+// a Content-Length that is not one number, or several that differ (CivetWeb
+// takes the first, a proxy in front may take another: a smuggled request),
+// and an HTTP/1.1 request without exactly one Host. nullptr when fine.
+const char* BadFraming(const mg_request_info* ri) {
+  int hosts = 0;
+  const char* length = nullptr;
+  for (int i = 0; i < ri->num_headers; ++i) {
+    const char* name = ri->http_headers[i].name;
+    const char* value = ri->http_headers[i].value ? ri->http_headers[i].value : "";
+    if (!name) continue;
+    if (strcasecmp(name, "Host") == 0) {
+      ++hosts;
+    } else if (strcasecmp(name, "Content-Length") == 0) {
+      if (!IsContentLength(value)) return "invalid Content-Length";
+      if (length && std::strtoll(length, nullptr, 10) != std::strtoll(value, nullptr, 10))
+        return "conflicting Content-Length headers";
+      length = value;
+    }
+  }
+  if (hosts > 1) return "more than one Host header";
+  if (hosts == 0 && Is(ri->http_version, "1.1")) return "missing Host header";
+  return nullptr;
+}
+
+// The request path, %-decoded here: CivetWeb is told not to (decode_url: no)
+// because its decoding runs on past an encoded NUL, so "/metrics%00.txt"
+// was routed as "/metrics". False for a malformed escape or an encoded NUL.
+// Dot segments were removed by CivetWeb before decoding, so an encoded one
+// ("/%2e%2e/") stays in the path and routes nowhere.
+bool DecodePath(const char* raw, std::string* out) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  out->clear();
+  for (const char* p = raw; *p; ++p) {
+    if (*p != '%') {
+      out->push_back(*p);
+      continue;
+    }
+    if (!p[1] || !p[2] || hex(p[1]) < 0 || hex(p[2]) < 0) return false;
+    const char c = static_cast<char>(hex(p[1]) * 16 + hex(p[2]));
+    if (c == '\0') return false;
+    out->push_back(c);
+    p += 2;
+  }
+  return true;
+}
+
+class Handler {
+ public:
+  Handler(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload)
+      : opts_(opts), metrics_(std::move(metrics)), reload_(std::move(reload)), auth_(opts.web.users) {
+    for (const auto& [name, value] : opts_.web.headers) {
+      config_headers_ += name + ": " + value + "\r\n";
+      if (name == "X-Content-Type-Options") nosniff_configured_ = true;
+    }
+    if (opts_.web.rate_limit_interval_seconds > 0)
+      limiter_ = std::make_unique<RateLimiter>(opts_.web.rate_limit_interval_seconds, opts_.web.rate_limit_burst);
+  }
+
+  const HttpOptions& options() const { return opts_; }
+
+  // A request CivetWeb refused before begin_request (see HttpError): its
+  // status, a well-formed answer with the usual headers, and the connection
+  // closed (CivetWeb closes it after an error in any case).
+  void Refuse(mg_connection* conn, int status) const {
+    const char* reason = mg_get_response_code_text(conn, status);
+    Reply r{conn, false, true, this};
+    r.Send(status, reason, kTextContentType, std::to_string(status) + " " + reason + "\n");
+  }
+
+  // begin_request: every request comes here; the return value is the status
+  // for CivetWeb's access log, and tells it the request was answered.
+  int Serve(mg_connection* conn) {
+    const mg_request_info* ri = mg_get_request_info(conn);
+    const char* method = ri->request_method ? ri->request_method : "";
+    const bool head = Is(method, "HEAD");
+    // A body is only ever ignored; close afterwards rather than read it, so
+    // it cannot be taken for a next request.
+    const bool body = ri->content_length > 0 || ChunkedBody(conn);
+    Reply r{conn, head, body, this};
+
+    if (const char* bad = BadFraming(ri)) {
+      r.close = true;  // where the next request would start is unknown
+      return r.Send(400, "Bad Request", kTextContentType, std::string("400 Bad Request: ") + bad + "\n");
+    }
+    std::string path;
+    if (!DecodePath(ri->local_uri ? ri->local_uri : "", &path))
+      return r.Send(400, "Bad Request", kTextContentType, "400 Bad Request: malformed %-escape in the path\n");
+    const char* uri = path.c_str();
+
+    if (limiter_ && !limiter_->Allow()) return r.Send(429, "Too Many Requests", kTextContentType, "Too Many Requests\n");
+    if (auth_.enabled() && !auth_.Check(mg_get_header(conn, "Authorization")))
+      return r.Send(401, "Unauthorized", kTextContentType, "Unauthorized\n", "WWW-Authenticate: Basic\r\n");
+
+    const bool get = Is(method, "GET") || head;
+    if (opts_.telemetry_path == uri) {
+      if (!get) return MethodNotAllowed(r, "GET, HEAD");
+      return Metrics(r, ri);
+    }
+    if (Is(uri, "/") || Is(uri, "/-/healthy")) {
+      if (!get) return MethodNotAllowed(r, "GET, HEAD");
+      if (Is(uri, "/")) return r.Send(200, "OK", "text/html; charset=utf-8", Landing());
+      return r.Send(200, "OK", kTextContentType, "Healthy\n");
+    }
+    if (Is(uri, "/-/reload")) {
+      if (!Is(method, "POST") && !Is(method, "PUT")) return MethodNotAllowed(r, "POST, PUT");
+      if (ri->content_length > kMaxRequestBodyBytes)
+        return r.Send(413, "Payload Too Large", kTextContentType, "request body too large\n");
+      return Reload(r);
+    }
+    return r.Send(404, "Not Found", kTextContentType, "404 page not found\n");
+  }
+
+ private:
+  struct Reply {
+    mg_connection* conn;
+    bool head;
+    bool close;
+    const Handler* h = nullptr;
+
+    int Send(int status, const char* reason, const char* content_type, const std::string& body,
+             const std::string& extra_headers = "") const {
+      return h->Write(*this, status, reason, content_type, body, extra_headers);
+    }
+  };
+
+  static bool ChunkedBody(mg_connection* conn) {
+    const char* te = mg_get_header(conn, "Transfer-Encoding");
+    return te && *te;
+  }
+
+  int Write(const Reply& r, int status, const char* reason, const char* content_type, const std::string& body,
+            const std::string& extra_headers) const {
+    if (r.close) mg_disable_connection_keep_alive(r.conn);
+    mg_printf(r.conn,
+              "HTTP/1.1 %d %s\r\n"
+              "Content-Type: %s\r\n"
+              "Content-Length: %zu\r\n"
+              "%s%s%s%s\r\n",
+              status, reason, content_type, body.size(), nosniff_configured_ ? "" : "X-Content-Type-Options: nosniff\r\n",
+              config_headers_.c_str(), extra_headers.c_str(), r.close ? "Connection: close\r\n" : "");
+    if (!r.head && !body.empty()) mg_write(r.conn, body.data(), body.size());
+    return status;
+  }
+
+  int MethodNotAllowed(const Reply& r, const char* allow) {
+    return r.Send(405, "Method Not Allowed", kTextContentType, "method not allowed\n",
+                  std::string("Allow: ") + allow + "\r\n");
+  }
+
+  // POST or PUT /-/reload, as Prometheus has it: 200 when the new config is
+  // in force, 500 with the reason when it was rejected (the old one serves on).
+  int Reload(const Reply& r) {
+    std::string error;
+    if (reload_(&error)) return r.Send(200, "OK", kTextContentType, "config reloaded\n");
+    return r.Send(500, "Internal Server Error", kTextContentType,
+                  "config rejected, previous config still in force: " + error + "\n");
+  }
+
+  int Metrics(const Reply& r, const mg_request_info* ri) {
+    const auto start = Clock::now();
+    ScrapeRequest req;
+    std::string error;
+    if (!ParseFamilyFilter(ri->query_string, &req.filter, &error))
+      return r.Send(400, "Bad Request", kTextContentType, error + "\n");
+    req.deadline = ScrapeDeadline(mg_get_header(r.conn, "X-Prometheus-Scrape-Timeout-Seconds"), start);
+
+    // node_exporter's promhttp MaxRequestsInFlight: never queue, refuse at once.
+    struct Slot {
+      std::atomic<int>& n;
+      ~Slot() { n.fetch_sub(1); }
+    };
+    const int now_in_flight = in_flight_.fetch_add(1) + 1;
+    Slot slot{in_flight_};
+    if (opts_.max_requests > 0 && now_in_flight > opts_.max_requests) {
+      return r.Send(503, "Service Unavailable", kTextContentType,
+                    "Limit of concurrent requests reached (" + std::to_string(opts_.max_requests) +
+                        "), try again later.\n");
+    }
+
+    std::string body;
+    try {
+      body = metrics_(req);
+    } catch (const std::exception& e) {
+      log::Error("scrape failed", {{"err", e.what()}});
+      return r.Send(500, "Internal Server Error", kTextContentType, std::string("scrape failed: ") + e.what() + "\n");
+    }
+    if (AcceptsGzip(mg_get_header(r.conn, "Accept-Encoding"))) {
+      std::string gz;
+      if (GzipCompress(body, &gz))
+        return r.Send(200, "OK", kMetricsContentType, gz, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+    }
+    return r.Send(200, "OK", kMetricsContentType, body, "Vary: Accept-Encoding\r\n");
+  }
+
+  std::string Landing() const {
+    return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>proctree_exporter</title></head>\n"
+           "<body><h1>proctree_exporter</h1>\n<p>Version " +
+           opts_.version + "</p>\n<p><a href=\"" + opts_.telemetry_path + "\">Metrics</a></p>\n</body></html>\n";
+  }
+
+  const HttpOptions opts_;
+  const MetricsFn metrics_;
+  const ReloadFn reload_;
+  BasicAuth auth_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::string config_headers_;
+  bool nosniff_configured_ = false;
+  std::atomic<int> in_flight_{0};
+};
+
+int BeginRequest(mg_connection* conn) {
+  auto* h = static_cast<Handler*>(mg_get_request_info(conn)->user_data);
+  return h->Serve(conn);
+}
+
+// CivetWeb's own refusals (a request line or header block it cannot parse,
+// an HTTP version it does not speak, a negative Content-Length) come here.
+// Its default answer builds the status line from the request's version
+// string, so "GET /a b HTTP/1.1" got back "HTTP/b HTTP/1.1\r\nHost: ..." with
+// the request's own line breaks in it; the answer is written here instead.
+int HttpError(mg_connection* conn, int status, const char*) {
+  auto* h = static_cast<const Handler*>(mg_get_user_data(mg_get_context(conn)));
+  if (!h || status < 400 || status > 599) return 1;  // CivetWeb's own answer
+  h->Refuse(conn, status);
+  return 0;
+}
+
+// CivetWeb reports bind and TLS failures through its log callback; keep the
+// messages of a start-up so it can say why it failed.
+std::mutex g_start_mu;
+std::string g_start_log;
+
+int CaptureLog(const mg_connection*, const char* message) {
+  {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    if (g_start_log.size() < 4096) {
+      if (!g_start_log.empty()) g_start_log += "; ";
+      g_start_log += message;
+    }
+  }
+  log::Debug("civetweb", {{"message", message}});
+  return 1;  // handled: keep CivetWeb from printing to stderr itself
+}
+
+// init_ssl runs inside mg_start2, on the starting thread.
+thread_local const TlsServerConfig* t_tls_config = nullptr;
+thread_local std::string* t_tls_error = nullptr;
+
+int InitSsl(void* ssl_ctx, void*) {
+  if (!t_tls_config) return -1;
+  std::string error;
+  if (!ConfigureTlsContext(ssl_ctx, t_tls_config, &error)) {
+    if (t_tls_error) *t_tls_error = error;
+    return -1;
+  }
+  return 1;  // configured: CivetWeb loads no certificate of its own
+}
+
+class CivetHttpServer : public HttpServer {
+ public:
+  CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler) : handler_(std::move(handler)), ctx_(ctx) {}
+  ~CivetHttpServer() override { mg_stop(ctx_); }
+
+  std::vector<std::string> BoundAddresses() const override {
+    std::vector<std::string> out;
+    mg_server_port ports[16];
+    int n = mg_get_server_ports(ctx_, 16, ports);
+    for (int i = 0; i < n; ++i) {
+      // CivetWeb does not expose the bound host; the port is what clients need.
+      out.push_back(std::to_string(ports[i].port));
+    }
+    return out;
+  }
+
+ private:
+  std::unique_ptr<Handler> handler_;  // outlives ctx_: mg_stop joins the workers first
+  mg_context* ctx_;
+};
+
+}  // namespace
+
+bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string* error) {
+  if (!addr.empty() && addr[0] == '[') {
+    *error = "IPv6 listen address " + addr + " is not supported: Debian's CivetWeb is built without IPv6";
+    return false;
+  }
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos) {
+    *error = "listen address " + addr + " must be host:port or :port";
+    return false;
+  }
+  std::string host = addr.substr(0, colon);
+  std::string port = addr.substr(colon + 1);
+  if (host.find(':') != std::string::npos) {
+    *error = "IPv6 listen address " + addr + " is not supported: Debian's CivetWeb is built without IPv6";
+    return false;
+  }
+  if (port.empty() || port.size() > 5) {
+    *error = "listen address " + addr + " has no valid port";
+    return false;
+  }
+  for (char c : port)
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      *error = "listen address " + addr + " has no valid port";
+      return false;
+    }
+  if (std::stoi(port) > 65535) {
+    *error = "listen address " + addr + " has a port above 65535";
+    return false;
+  }
+  *out = host.empty() ? port : host + ":" + port;
+  return true;
+}
+
+// RFC 9110 12.5.3: codings by exact name with an optional q; an explicit
+// "gzip;q=0" refuses gzip even when "*" would allow it.
+bool AcceptsGzip(const char* header) {
+  if (!header) return false;
+  std::string h(header);
+  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto trim = [](std::string s) {
+    const auto b = s.find_first_not_of(" \t");
+    const auto e = s.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+  };
+  std::optional<bool> gzip, star;
+  std::size_t pos = 0;
+  while (pos <= h.size()) {
+    const std::size_t end = std::min(h.find(',', pos), h.size());
+    const std::string item = h.substr(pos, end - pos);
+    pos = end + 1;
+    const std::size_t semi = item.find(';');
+    const std::string coding = trim(item.substr(0, semi));
+    bool allowed = true;
+    if (semi != std::string::npos) {
+      const std::string param = trim(item.substr(semi + 1));
+      if (param.rfind("q=", 0) == 0) allowed = std::strtod(param.c_str() + 2, nullptr) > 0.0;
+    }
+    if (coding == "gzip" || coding == "x-gzip") gzip = allowed;
+    else if (coding == "*") star = allowed;
+  }
+  if (gzip) return *gzip;
+  return star.value_or(false);
+}
+
+std::optional<Clock::time_point> ScrapeDeadline(const char* header, Clock::time_point start) {
+  if (!header || !*header) return std::nullopt;
+  char* end = nullptr;
+  const double timeout = std::strtod(header, &end);
+  while (end && (*end == ' ' || *end == '\t')) ++end;
+  if (!end || *end != '\0' || !std::isfinite(timeout) || timeout <= 0 || timeout > 86400) return std::nullopt;
+  const double margin = std::min(0.5, timeout / 4);
+  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout - margin));
+}
+
+std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
+                                              std::string* error) {
+  const bool tls = opts.web.tls.Enabled();
+  std::string ports;
+  for (const auto& a : opts.listen_addresses) {
+    std::string p;
+    if (!ToCivetListeningPort(a, &p, error)) return nullptr;
+    ports += (ports.empty() ? "" : ",") + p + (tls ? "s" : "");
+  }
+  if (tls) {
+    if (!PrepareCivetWebTls(error)) return nullptr;
+    if (!CheckTlsConfig(opts.web.tls, error)) {
+      *error = "invalid tls_server_config: " + *error;
+      return nullptr;
+    }
+    mg_init_library(MG_FEATURES_TLS);
+  }
+  const int workers = (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers;
+  const std::string timeout_ms = std::to_string(opts.request_timeout.count());
+  const std::vector<std::string> options = {
+      "listening_ports", ports,
+      "num_threads", std::to_string(workers),
+      "request_timeout_ms", timeout_ms,
+      // An idle kept-alive connection holds a worker: no longer than a request may take.
+      "keep_alive_timeout_ms", timeout_ms,
+      "enable_keep_alive", "yes",
+      "decode_url", "no",  // done by the handler (DecodePath)
+      "max_request_size", std::to_string(kMaxRequestHeaderBytes),
+      "linger_timeout_ms", "1000",
+  };
+  std::vector<const char*> argv;
+  for (const auto& o : options) argv.push_back(o.c_str());
+  argv.push_back(nullptr);
+
+  auto handler = std::make_unique<Handler>(opts, std::move(metrics), std::move(reload));
+  mg_callbacks callbacks{};
+  callbacks.begin_request = BeginRequest;
+  callbacks.http_error = HttpError;
+  callbacks.log_message = CaptureLog;
+  if (tls) callbacks.init_ssl = InitSsl;
+
+  mg_init_data init{};
+  init.callbacks = &callbacks;
+  init.user_data = handler.get();
+  init.configuration_options = argv.data();
+  char errtext[512] = {0};
+  mg_error_data err{};
+  err.text = errtext;
+  err.text_buffer_size = sizeof(errtext);
+
+  {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    g_start_log.clear();
+  }
+  std::string tls_error;
+  // The handler's copy of the options, whose address stays valid for the
+  // handshake-time client_allowed_sans check.
+  t_tls_config = &handler->options().web.tls;
+  t_tls_error = &tls_error;
+  mg_context* ctx = mg_start2(&init, &err);
+  t_tls_config = nullptr;
+  t_tls_error = nullptr;
+  if (!ctx) {
+    std::lock_guard<std::mutex> lock(g_start_mu);
+    std::string addrs;
+    for (const auto& a : opts.listen_addresses) addrs += (addrs.empty() ? "" : ", ") + a;
+    std::string why = !tls_error.empty() ? tls_error : (!g_start_log.empty() ? g_start_log : std::string(errtext));
+    if (why.empty()) why = "unknown CivetWeb error";
+    *error = "cannot listen on " + addrs + ": " + why;
+    return nullptr;
+  }
+  log::Info(tls ? "TLS is enabled" : "TLS is disabled",
+            {{"http2", "false"}, {"basic_auth", opts.web.users.empty() ? "false" : "true"},
+             {"max_requests", std::to_string(opts.max_requests)}, {"workers", std::to_string(workers)}});
+  return std::make_unique<CivetHttpServer>(ctx, std::move(handler));
+}
+
+}  // namespace proctree

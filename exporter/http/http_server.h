@@ -1,0 +1,77 @@
+#pragma once
+// The HTTP edge: CivetWeb (its C API, mg_start2), with one begin_request
+// callback that sees every request (any method, any path), so nothing is
+// ever served from disk. In order, as exporter-toolkit and node_exporter do it: the web
+// config's rate limit (429) and headers, basic auth (401), routing (404, 405),
+// collect[]/exclude[] (400), the concurrent scrape limit (503), the scrape.
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/metrics/query_filter.h"
+#include "exporter/http/web_config.h"
+
+namespace proctree {
+
+struct HttpOptions {
+  std::vector<std::string> listen_addresses;  // ":9818", "127.0.0.1:0", ...
+  std::string telemetry_path = "/metrics";
+  std::string version;
+  WebConfig web;  // --web.config.file; the default is plain HTTP without auth
+  // Concurrent scrapes; one more is answered 503 at once. 0: no limit.
+  int max_requests = 40;
+  // How long a client may take to send a request's line and headers (and,
+  // on a kept-alive connection, to start the next one); also bounds each
+  // network write. Slow or idle clients are dropped after it.
+  std::chrono::milliseconds request_timeout{10000};
+};
+
+// The request header block may be at most this big (431/413 beyond), and a
+// request body (only /-/reload takes one, and ignores it) at most kMaxBody.
+inline constexpr std::size_t kMaxRequestHeaderBytes = 16 * 1024;
+inline constexpr long long kMaxRequestBodyBytes = 64 * 1024;
+// Worker threads beyond --web.max-requests: for 503s, health checks and 401s
+// while every scrape slot is taken.
+inline constexpr int kSpareWorkers = 16;
+
+// What one scrape request asks for.
+struct ScrapeRequest {
+  FamilyFilter filter;  // collect[] / exclude[]
+  // From X-Prometheus-Scrape-Timeout-Seconds: when to stop starting reads.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+// Produces the payload of one scrape.
+using MetricsFn = std::function<std::string(const ScrapeRequest&)>;
+// Reloads the config; false with the reason when the new one is rejected.
+using ReloadFn = std::function<bool(std::string* error)>;
+
+class HttpServer {
+ public:
+  // Starts serving; nullptr with *error naming the address and reason on failure.
+  static std::unique_ptr<HttpServer> Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
+                                           std::string* error);
+  virtual ~HttpServer() = default;
+  // The bound "host:port" strings (with real ports when 0 was asked for).
+  virtual std::vector<std::string> BoundAddresses() const = 0;
+};
+
+// ":9818" -> "9818", "0.0.0.0:9818" -> "0.0.0.0:9818"; IPv6 is refused with
+// a reason, since Debian's CivetWeb is built without it.
+bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string* error);
+
+// True when an Accept-Encoding header value accepts gzip.
+bool AcceptsGzip(const char* accept_encoding);
+
+// The point a scrape should stop starting reads, from the value of
+// X-Prometheus-Scrape-Timeout-Seconds (nullptr or unusable: no deadline):
+// the timeout less a margin for serializing and sending what was read, of a
+// quarter of the timeout up to half a second.
+std::optional<std::chrono::steady_clock::time_point> ScrapeDeadline(const char* timeout_header,
+                                                                    std::chrono::steady_clock::time_point start);
+
+}  // namespace proctree

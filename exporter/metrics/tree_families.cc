@@ -1,0 +1,126 @@
+#include "exporter/metrics/tree_families.h"
+
+#include "probes/util/utf8.h"
+
+namespace proctree {
+
+namespace {
+
+// The subtree and group families share one shape: a family per aggregate
+// figure, written the same way for both.
+struct TotalsFamily {
+  Fam subtree, group;
+  void (*write)(TextWriter& w, const std::string& prefix, const AggregateTotals& t);
+};
+
+const TotalsFamily kTotals[] = {
+    {Fam::kSubtreeProcesses, Fam::kGroupProcesses,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, static_cast<double>(t.processes)); }},
+    {Fam::kSubtreeThreads, Fam::kGroupThreads,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, t.threads); }},
+    {Fam::kSubtreeOpenFds, Fam::kGroupOpenFds,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (t.has_open_fds) w.Sample(p, t.open_fds);
+     }},
+    {Fam::kSubtreeMemory, Fam::kGroupMemory,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       for (int m = 0; m < static_cast<int>(MemType::kCount); ++m)
+         if (t.has_memory[static_cast<std::size_t>(m)])
+           w.Sample(p, {{"memtype", MemTypeName(static_cast<MemType>(m))}}, t.memory[static_cast<std::size_t>(m)]);
+     }},
+    {Fam::kSubtreeCpu, Fam::kGroupCpu,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"mode", "user"}}, t.counters.cpu_user);
+       w.Sample(p, {{"mode", "system"}}, t.counters.cpu_system);
+     }},
+    {Fam::kSubtreeIoBytes, Fam::kGroupIoBytes,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_io_bytes) return;
+       w.Sample(p, {{"direction", "read"}}, t.counters.io_read);
+       w.Sample(p, {{"direction", "write"}}, t.counters.io_write);
+     }},
+    {Fam::kSubtreePageFaults, Fam::kGroupPageFaults,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       w.Sample(p, {{"kind", "minor"}}, t.counters.minor_faults);
+       w.Sample(p, {{"kind", "major"}}, t.counters.major_faults);
+     }},
+    {Fam::kSubtreeContextSwitches, Fam::kGroupContextSwitches,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_ctx_switches) return;
+       w.Sample(p, {{"kind", "voluntary"}}, t.counters.ctx_voluntary);
+       w.Sample(p, {{"kind", "involuntary"}}, t.counters.ctx_involuntary);
+     }},
+    {Fam::kSubtreeIoChars, Fam::kGroupIoChars,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_io_chars) return;
+       w.Sample(p, {{"direction", "read"}}, t.counters.io_read_chars);
+       w.Sample(p, {{"direction", "write"}}, t.counters.io_write_chars);
+     }},
+    {Fam::kSubtreeIoSyscalls, Fam::kGroupIoSyscalls,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (!t.has_io_syscalls) return;
+       w.Sample(p, {{"direction", "read"}}, t.counters.io_read_syscalls);
+       w.Sample(p, {{"direction", "write"}}, t.counters.io_write_syscalls);
+     }},
+};
+
+// rows: (escaped label prefix, totals); subtree picks which family of each pair.
+void WriteTotals(bool subtree, const EnabledFamilies& enabled,
+                 const std::vector<std::pair<std::string, const AggregateTotals*>>& rows, TextWriter& w) {
+  for (const TotalsFamily& f : kTotals) {
+    const Fam fam = subtree ? f.subtree : f.group;
+    if (!enabled.has(fam)) continue;
+    w.Begin(fam);
+    for (const auto& [prefix, t] : rows) f.write(w, prefix, *t);
+  }
+}
+
+}  // namespace
+
+bool AnyTreeFamily(const EnabledFamilies& e) {
+  return e.has(Fam::kProcessDepth) || e.has(Fam::kProcessAncestor) || AnyAggregateFamily(e);
+}
+
+bool AnyAggregateFamily(const EnabledFamilies& e) {
+  for (const TotalsFamily& f : kTotals)
+    if (e.has(f.subtree) || e.has(f.group)) return true;
+  return false;
+}
+
+void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                       const std::vector<std::string>& prefixes,
+                       const ProcessTree& tree, const TreeAggregator::Result& agg,
+                       const EnabledFamilies& enabled, TextWriter& w) {
+  if (enabled.has(Fam::kProcessDepth)) {
+    w.Begin(Fam::kProcessDepth);
+    for (int r : rows) w.Sample(prefixes[static_cast<std::size_t>(r)], tree.depth(r));
+  }
+  if (enabled.has(Fam::kProcessAncestor)) {
+    // One series per (process, ancestor): parents() is a selector on pid,
+    // children(recursive=True) a selector on ancestor_pid.
+    w.Begin(Fam::kProcessAncestor);
+    for (int r : rows) {
+      const auto i = static_cast<std::size_t>(r);
+      int generation = 0;
+      for (int a = tree.parent(r); a != ProcessTree::kNone; a = tree.parent(a)) {
+        w.Sample(prefixes[i], {{"ancestor_pid", std::to_string(ps[static_cast<std::size_t>(a)].pid)}},
+                 ++generation);
+      }
+    }
+  }
+
+  std::vector<std::pair<std::string, const AggregateTotals*>> totals_rows;
+  totals_rows.reserve(agg.subtrees.size());
+  for (const auto& st : agg.subtrees) totals_rows.emplace_back(prefixes[static_cast<std::size_t>(st.root)], &st.totals);
+  WriteTotals(true, enabled, totals_rows, w);
+
+  totals_rows.clear();
+  for (const auto& g : agg.groups) {
+    std::string prefix;
+    AppendLabel(&prefix, "group", SanitizeUtf8(g.name));
+    totals_rows.emplace_back(std::move(prefix), &g.totals);
+  }
+  WriteTotals(false, enabled, totals_rows, w);
+}
+
+}  // namespace proctree

@@ -1,0 +1,250 @@
+#include "exporter/scrape/scraper.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "probes/util/log.h"
+#include "exporter/metrics/process_families.h"
+#include "exporter/metrics/text_writer.h"
+#include "exporter/metrics/tree_families.h"
+
+namespace proctree {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+ScanErrors::DebugSink DebugLogger() {
+  if (!log::Enabled(log::Level::kDebug)) return nullptr;
+  return [](std::int64_t pid, std::string_view syscall, std::string_view path, std::string_view err) {
+    log::Debug("probe error", {{"pid", std::to_string(pid)}, {"syscall", syscall}, {"path", path},
+                               {"errno", err}});
+  };
+}
+
+bool WantsSelf(const EnabledFamilies& e) {
+  for (Fam f : {Fam::kSelfCpu, Fam::kSelfResidentMemory, Fam::kSelfVirtualMemory, Fam::kSelfOpenFds,
+                Fam::kSelfMaxFds, Fam::kSelfStartTime})
+    if (e.has(f)) return true;
+  return false;
+}
+
+// What the probe must read: what the enabled families and the selectors
+// need, and only as much of a command line as the label can show.
+ScanRequest ScanRequestFor(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts) {
+  const ProcessSelection& selection = *rc.selection;
+  ScanRequest req;
+  req.groups = enabled.RequiredGroups();
+  if (!req.groups.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups();
+  // The carries see every scan that aggregates: one narrowed by collect[]
+  // still reads what the config's aggregate families need.
+  if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.RequiredGroups();
+  req.deadline = opts.deadline;
+  if (!selection.MatchesCmdline()) req.cmdline_max_bytes = CmdlineLabelReadBytes(rc.config.labels.cmdline_max_length);
+  return req;
+}
+
+// Keeps the limit's worth of processes with the most rss, then CPU; the
+// rest are counted in their groups only.
+std::size_t ApplyLimit(const std::vector<ProcessSample>& ps, std::size_t limit, std::vector<int>* rows) {
+  if (limit == 0 || rows->size() <= limit) return 0;
+  auto weight = [&](int i) {
+    const ProcessSample& s = ps[static_cast<std::size_t>(i)];
+    const double rss = s.memory_rss_bytes.has_value() ? static_cast<double>(s.memory_rss_bytes.value) : 0;
+    const double cpu = (s.cpu_user_seconds.has_value() ? s.cpu_user_seconds.value : 0) +
+                       (s.cpu_system_seconds.has_value() ? s.cpu_system_seconds.value : 0);
+    return std::make_pair(rss, cpu);
+  };
+  std::nth_element(rows->begin(), rows->begin() + static_cast<std::ptrdiff_t>(limit), rows->end(),
+                   [&](int a, int b) { return weight(a) > weight(b); });
+  const std::size_t dropped = rows->size() - limit;
+  rows->resize(limit);
+  std::sort(rows->begin(), rows->end());
+  return dropped;
+}
+
+std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
+                                         const LabelPolicy& policy) {
+  if (!policy.user && !policy.exe && !policy.cgroup && !policy.container_id && !policy.cmdline) return {};
+  std::vector<OptionalLabels> out(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (policy.user) out[i].user = facts[i].user.empty() && ps[i].uid.has_value() ? std::to_string(ps[i].uid.value) : facts[i].user;
+    if (policy.exe && ps[i].exe.has_value()) out[i].exe = ps[i].exe.value;
+    if (policy.cgroup) out[i].cgroup = facts[i].cgroup_path;
+    if (policy.container_id) out[i].container_id = facts[i].container_id;
+    // Environment variables are never read; the command line only when asked for, redacted.
+    if (policy.cmdline && ps[i].cmdline.has_value())
+      out[i].cmdline = CmdlineLabel(ps[i].cmdline.value, policy.cmdline_max_length, ps[i].cmdline_cut);
+  }
+  return out;
+}
+
+bool WantsDetails(const EnabledFamilies& e) {
+  return e.has(Fam::kProcessMemory) || e.has(Fam::kProcessMemoryMapBytes) || e.has(Fam::kProcessMemoryMaps);
+}
+
+// One smaps read a selector asked for, and the row it is for.
+struct DetailRequest {
+  SmapsCache::Request req;
+  int row;
+  bool selected;  // by a selector, not as unmatched
+};
+
+// Processes a selector chose explicitly come before the unmatched ones, so a
+// tight budget goes to them first; the interval cache lets later scrapes
+// reach the rest.
+std::vector<DetailRequest> DetailRequests(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                                          const std::vector<Assignment>& assigned, const EnabledFamilies& enabled) {
+  const bool maps_on = enabled.has(Fam::kProcessMemoryMapBytes) || enabled.has(Fam::kProcessMemoryMaps);
+  std::vector<DetailRequest> out;
+  for (int r : rows) {
+    const Assignment& a = assigned[static_cast<std::size_t>(r)];
+    const ProcessSample& s = ps[static_cast<std::size_t>(r)];
+    if (!a.memory.rollup || s.kernel_thread || s.state == ProcessState::kZombie) continue;  // no address space
+    const std::uint64_t rss = s.memory_rss_bytes.has_value() ? s.memory_rss_bytes.value : 0;
+    out.push_back({{KeyOf(s), a.memory.maps && maps_on, a.memory.force, rss}, r, a.selector != -1});
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const DetailRequest& a, const DetailRequest& b) { return a.selected > b.selected; });
+  return out;
+}
+
+SmapsCache::Policy SmapsPolicy(const MemoryPolicy& mp) {
+  auto secs = [](double v) {
+    return std::chrono::duration_cast<SmapsCache::Clock::duration>(std::chrono::duration<double>(v));
+  };
+  return {secs(mp.rollup_interval_seconds), secs(mp.maps_interval_seconds), secs(mp.budget_seconds),
+          mp.max_rss_bytes};
+}
+
+}  // namespace
+
+struct Scraper::Scanned {
+  ScanResult scan;
+  std::optional<ProcessSample> self;
+};
+
+struct Scraper::Selected {
+  ProcessTree tree;
+  std::vector<ProcessFacts> facts;
+  std::vector<Assignment> assigned;
+  std::vector<int> rows;  // processes with per-process series
+  std::size_t truncated = 0;
+};
+
+struct Scraper::Details {
+  std::vector<std::optional<MemoryDetails>> store;
+  std::vector<const MemoryDetails*> by_process;  // empty, or parallel to the scan
+  bool cut_short = false;                        // the deadline passed while reading them
+};
+
+Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                    const ScrapeOptions& opts) {
+  Scanned out;
+  ScanErrors scan_errors(DebugLogger());
+  const ScanRequest req = ScanRequestFor(rc, enabled, opts);
+  if (!req.groups.empty()) out.scan = probe_.Scan(req, scan_errors);
+  if (WantsSelf(enabled)) {
+    ScanRequest self_req;
+    self_req.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kMemory | FieldGroup::kFds | FieldGroup::kLimits;
+    out.self = probe_.SampleSelf(self_req, scan_errors);
+  }
+  errors_.Merge(scan_errors);
+  return out;
+}
+
+Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                             const Scanned& scanned, const Selected& selected,
+                                             const ScrapeOptions& opts) {
+  Details out;
+  if (!WantsDetails(enabled)) return out;
+  const auto& ps = scanned.scan.processes;
+  out.by_process.assign(ps.size(), nullptr);
+  const std::vector<DetailRequest> wanted = DetailRequests(ps, selected.rows, selected.assigned, enabled);
+  if (wanted.empty()) return out;
+  std::vector<SmapsCache::Request> reqs;
+  for (const DetailRequest& d : wanted) reqs.push_back(d.req);
+  SmapsCache::Skips skips;
+  ScanErrors smaps_errors(DebugLogger());
+  out.store = smaps_.Get(probe_, reqs, SmapsPolicy(rc.config.memory), smaps_errors, &skips, opts.deadline);
+  out.cut_short = opts.deadline && Clock::now() >= *opts.deadline;
+  errors_.Merge(smaps_errors);
+  {
+    std::lock_guard<std::mutex> lock(skips_mu_);
+    skips_.interval += skips.interval;
+    skips_.budget += skips.budget;
+    skips_.rss += skips.rss;
+  }
+  for (std::size_t k = 0; k < out.store.size(); ++k)
+    if (out.store[k]) out.by_process[static_cast<std::size_t>(wanted[k].row)] = &*out.store[k];
+  return out;
+}
+
+TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                               const Scanned& scanned, const Selected& selected) {
+  const auto& ps = scanned.scan.processes;
+  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) return {};
+  std::vector<std::string> group_of(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = selected.assigned[i].group;
+  const ProcessSelection& selection = *rc.selection;
+  return aggregator_.Aggregate(ps, selected.tree, selection.Roots(ps, selected.facts, selected.tree), group_of,
+                               Clock::now(), selection.always_groups());
+}
+
+ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload) {
+  SmapsCache::Skips skips;
+  {
+    std::lock_guard<std::mutex> lock(skips_mu_);
+    skips = skips_;
+  }
+  return ExporterState{probe_, errors_, skips, scanned.scan.processes.size(), selected.truncated,
+                       deadline_exceeded_.load(), reload, build_, facts_};
+}
+
+std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
+  const EnabledFamilies& enabled = opts.families ? *opts.families : rc.enabled;
+  const auto t0 = Clock::now();
+  const Scanned scanned = ScanStage(rc, enabled, opts);
+  const auto& ps = scanned.scan.processes;
+  const auto t1 = Clock::now();
+
+  Selected selected{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0};
+  selected.assigned = rc.selection->Assign(ps, selected.facts, selected.tree);
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    if (selected.assigned[i].per_process) selected.rows.push_back(static_cast<int>(i));
+  selected.truncated = ApplyLimit(ps, rc.config.limits.max_processes, &selected.rows);
+  const auto t2 = Clock::now();
+
+  const Details details = MemoryDetailsStage(rc, enabled, scanned, selected, opts);
+  if (scanned.scan.deadline_exceeded || details.cut_short) deadline_exceeded_.fetch_add(1);
+  const auto t3 = Clock::now();
+  const TreeAggregator::Result agg = AggregateStage(rc, enabled, scanned, selected);
+  const auto t4 = Clock::now();
+
+  std::string out;
+  out.reserve(4096 + selected.rows.size() * 3072);  // about what a process takes with every family on
+  TextWriter w(&out);
+  const auto prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, selected.facts, rc.config.labels));
+  WriteProcessFamilies(ps, selected.rows, prefixes, enabled, users_, w, details.by_process, rc.config.labels.user);
+  WriteMemoryMapFamilies(selected.rows, prefixes, details.by_process, rc.config.limits.memory_maps_per_process,
+                         enabled, w);
+  if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
+    WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, enabled, w);
+  WriteExporterFamilies(State(scanned, selected, reload), enabled, w);
+  if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
+
+  // Last, so it can report this scrape's own serialize time.
+  if (enabled.has(Fam::kScrapeDuration)) {
+    w.Begin(Fam::kScrapeDuration);
+    w.Sample("", {{"phase", "probe"}}, Seconds(t1 - t0));
+    w.Sample("", {{"phase", "select"}}, Seconds(t2 - t1));
+    w.Sample("", {{"phase", "memory_details"}}, Seconds(t3 - t2));
+    w.Sample("", {{"phase", "aggregate"}}, Seconds(t4 - t3));
+    w.Sample("", {{"phase", "serialize"}}, Seconds(Clock::now() - t4));
+  }
+  return out;
+}
+
+}  // namespace proctree

@@ -1,0 +1,69 @@
+#pragma once
+// One scrape: probe every process, select and group them, read the memory
+// details a selector asked for, aggregate the tree, serialize. Nothing is
+// collected between requests. Safe for concurrent scrapes (the exporter runs
+// them one at a time on its ScrapeThread).
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "exporter/metrics/exporter_families.h"
+#include "exporter/scrape/runtime_config.h"
+#include "probes/probe.h"
+#include "probes/smaps_cache.h"
+#include "probes/tree/tree_aggregation.h"
+#include "probes/user_names.h"
+
+namespace proctree {
+
+// What one request asks of a scrape beyond the config.
+struct ScrapeOptions {
+  // The families to serve instead of the config's (collect[]/exclude[],
+  // --web.disable-exporter-metrics); already narrowed to the config's.
+  std::optional<EnabledFamilies> families;
+  // From X-Prometheus-Scrape-Timeout-Seconds: past it, no new process or
+  // memory-details read starts. A scrape cut short serves what it read,
+  // without the tree families (a partial tree would misstate depths and move
+  // the subtree and group carries), and counts in
+  // proctree_scrape_deadline_exceeded_total.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+class Scraper {
+ public:
+  Scraper(const Probe& probe, BuildInfo build, ExporterFacts facts = {})
+      : probe_(probe), build_(std::move(build)), facts_(std::move(facts)) {}
+
+  // The payload in the text exposition format 0.0.4.
+  std::string Scrape(const RuntimeConfig& rc, const ReloadStatus& reload = {}, const ScrapeOptions& opts = {});
+
+  const ErrorTotals& error_totals() const { return errors_; }
+
+ private:
+  struct Scanned;
+  struct Selected;
+  struct Details;
+  Scanned ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts);
+  Details MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
+                             const Selected& selected, const ScrapeOptions& opts);
+  TreeAggregator::Result AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
+                                        const Scanned& scanned, const Selected& selected);
+  ExporterState State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload);
+
+  const Probe& probe_;
+  const BuildInfo build_;
+  const ExporterFacts facts_;
+  ErrorTotals errors_;
+  UserNames users_;
+  TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
+  SmapsCache smaps_;           // memory details, kept between scrapes
+  std::mutex skips_mu_;
+  SmapsCache::Skips skips_;    // cumulative
+  std::atomic<std::uint64_t> deadline_exceeded_{0};
+};
+
+}  // namespace proctree

@@ -1,0 +1,114 @@
+#include "probes/tree/monotonic_sum.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace proctree {
+
+namespace {
+double Get(const Field<double>& f) { return f.has_value() ? f.value : 0.0; }
+double GetU(const Field<std::uint64_t>& f) { return f.has_value() ? static_cast<double>(f.value) : 0.0; }
+
+void ClampUp(double& total, double& carry, double previous) {
+  if (total < previous) {
+    carry += previous - total;
+    total = previous;
+  }
+}
+}  // namespace
+
+TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
+  TreeCounters v;
+  v.cpu_user = Get(s.cpu_user_seconds) + Get(s.children_user_seconds);
+  v.cpu_system = Get(s.cpu_system_seconds) + Get(s.children_system_seconds);
+  v.minor_faults = GetU(s.minor_faults) + GetU(s.children_minor_faults);
+  v.major_faults = GetU(s.major_faults) + GetU(s.children_major_faults);
+  v.ctx_voluntary = GetU(s.voluntary_ctxt_switches);
+  v.ctx_involuntary = GetU(s.involuntary_ctxt_switches);
+  v.io_read = GetU(s.io_read_bytes);
+  v.io_write = GetU(s.io_write_bytes);
+  v.io_read_chars = GetU(s.io_read_chars);
+  v.io_write_chars = GetU(s.io_write_chars);
+  v.io_read_syscalls = GetU(s.io_read_syscalls);
+  v.io_write_syscalls = GetU(s.io_write_syscalls);
+  // What reaped children moved into this process. The kernel folds a reaped
+  // child's times and faults into c*time/c*flt, and its io (all four io
+  // figures) into the parent's own; it does not say which part of io came
+  // from children, so all of it may have. An over-estimate only means less
+  // is carried, and the clamp still keeps the total from dropping. Context
+  // switches are never folded into a parent.
+  *absorbed = TreeCounters{};
+  absorbed->cpu_user = Get(s.children_user_seconds);
+  absorbed->cpu_system = Get(s.children_system_seconds);
+  absorbed->minor_faults = GetU(s.children_minor_faults);
+  absorbed->major_faults = GetU(s.children_major_faults);
+  absorbed->io_read = v.io_read;
+  absorbed->io_write = v.io_write;
+  absorbed->io_read_chars = v.io_read_chars;
+  absorbed->io_write_chars = v.io_write_chars;
+  absorbed->io_read_syscalls = v.io_read_syscalls;
+  absorbed->io_write_syscalls = v.io_write_syscalls;
+  return v;
+}
+
+TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
+                                  const std::function<bool(const ProcessKey&)>& alive) {
+  const std::uint64_t epoch = ++epoch_;
+  for (const auto& m : members) {
+    auto [it, inserted] = last_.try_emplace(m.key);
+    Last& l = it->second;
+    // A member new to the set may bring reaped children's time with it; all of it counts as absorbed before.
+    l.absorbed_before = inserted ? m.absorbed : l.absorbed;
+    l.parent = m.parent;
+    l.value = m.value;
+    l.absorbed = m.absorbed;
+    l.seen = epoch;
+  }
+  auto is_member = [&](const ProcessKey& k) {
+    auto it = last_.find(k);
+    return it != last_.end() && it->second.seen == epoch;
+  };
+
+  // Departed members. An exited one is attributed to its nearest ancestor
+  // that is still a member, following the last parents of members that
+  // exited too (make -> sh -> gcc, where sh and gcc both finished between two
+  // scrapes: gcc's time went into sh's cutime and then into make's). The
+  // rest are carried at their last seen value.
+  std::vector<std::pair<ProcessKey, bool>> departed;  // key, still alive
+  for (const auto& [key, l] : last_)
+    if (l.seen != epoch) departed.emplace_back(key, alive(key));
+  std::unordered_set<ProcessKey, ProcessKeyHash> exited;
+  for (const auto& [key, is_alive] : departed)
+    if (!is_alive) exited.insert(key);
+  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by;
+  for (const auto& [key, is_alive] : departed) {
+    const Last& l = last_.at(key);
+    if (is_alive) {
+      carry_ += l.value;  // moved out alive: its counters left with it
+      continue;
+    }
+    ProcessKey up = l.parent;
+    for (std::size_t hops = 0; exited.count(up) && hops < last_.size(); ++hops) up = last_.at(up).parent;
+    if (is_member(up)) reaped_by[up] += l.value;
+    else carry_ += l.value;  // nobody inside can have absorbed it
+  }
+  for (const auto& [key, is_alive] : departed) last_.erase(key);
+  for (const auto& [parent, gone] : reaped_by) {
+    const Last& p = last_.at(parent);
+    auto shortfall = [](double gone_v, double now_v, double before_v) {
+      return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
+    };
+    for (auto f : TreeCounters::kAll) carry_.*f += shortfall(gone.*f, p.absorbed.*f, p.absorbed_before.*f);
+  }
+
+  TreeCounters total = carry_;
+  for (const auto& m : members) total += m.value;
+  if (!first_) {
+    for (auto f : TreeCounters::kAll) ClampUp(total.*f, carry_.*f, total_.*f);
+  }
+  first_ = false;
+  total_ = total;
+  return total_;
+}
+
+}  // namespace proctree

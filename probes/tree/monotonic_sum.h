@@ -1,0 +1,77 @@
+#pragma once
+// Counters summed over a changing set of processes (a subtree, a group)
+// that must never decrease while the set is watched, even as members exit,
+// are reaped, or move out.
+//
+// How: the total is the live members' counters plus a carry of what left.
+// A member's CPU counter is utime+cutime (user) and stime+cstime (system);
+// its io counters already include its reaped children (the kernel folds a
+// reaped child's io into the parent's). When a member exits and its last
+// parent is still a member, the parent's children-part grew by what the
+// child took with it, so nothing is carried; whatever the parent did not
+// absorb (auto-reaped children, parent gone too, reaped by an outsider) is
+// carried at its last seen value. A member that moves out alive is carried
+// at its last seen value. Finally a guard clamps the total to the previous
+// one, so no path can make it drop.
+#include <functional>
+#include <unordered_map>
+#include <vector>
+
+#include "probes/tree/process_tree.h"
+
+namespace proctree {
+
+struct TreeCounters {
+  double cpu_user = 0, cpu_system = 0, io_read = 0, io_write = 0;
+  double minor_faults = 0, major_faults = 0;        // own + reaped children's (cminflt, cmajflt)
+  double ctx_voluntary = 0, ctx_involuntary = 0;    // never folded into a parent: all carried on exit
+  double io_read_chars = 0, io_write_chars = 0, io_read_syscalls = 0, io_write_syscalls = 0;
+
+  // Every counter, for code that treats them alike.
+  static constexpr double TreeCounters::*kAll[] = {
+      &TreeCounters::cpu_user,         &TreeCounters::cpu_system,        &TreeCounters::io_read,
+      &TreeCounters::io_write,         &TreeCounters::minor_faults,      &TreeCounters::major_faults,
+      &TreeCounters::ctx_voluntary,    &TreeCounters::ctx_involuntary,   &TreeCounters::io_read_chars,
+      &TreeCounters::io_write_chars,   &TreeCounters::io_read_syscalls,  &TreeCounters::io_write_syscalls};
+
+  TreeCounters& operator+=(const TreeCounters& o) {
+    for (auto f : kAll) this->*f += o.*f;
+    return *this;
+  }
+};
+
+struct SumMember {
+  ProcessKey key;
+  ProcessKey parent;      // {0,0} when it has none
+  TreeCounters value;     // what the member contributes to the sum
+  TreeCounters absorbed;  // the part of value that reaped children moved into it
+};
+
+TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed);
+
+class MonotonicSum {
+ public:
+  // members: the set now. alive(key): whether that process still exists anywhere.
+  TreeCounters Update(const std::vector<SumMember>& members,
+                      const std::function<bool(const ProcessKey&)>& alive);
+
+  const TreeCounters& carry() const { return carry_; }
+
+ private:
+  struct Last {
+    ProcessKey parent;
+    TreeCounters value;
+    TreeCounters absorbed;
+    TreeCounters absorbed_before;  // absorbed at the previous update
+    std::uint64_t seen = 0;        // the update that last saw this member
+  };
+  // Updated in place, not rebuilt: a scrape touches every member of every
+  // subtree, and rebuilding cost an allocation per member per scrape.
+  std::unordered_map<ProcessKey, Last, ProcessKeyHash> last_;
+  std::uint64_t epoch_ = 0;
+  TreeCounters carry_;
+  TreeCounters total_;
+  bool first_ = true;
+};
+
+}  // namespace proctree

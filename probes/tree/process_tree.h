@@ -1,0 +1,41 @@
+#pragma once
+// The process tree of one scan, built from ppid: psutil's parent(),
+// parents() and children(recursive=True), for every OS module at once.
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "probes/process_sample.h"
+
+namespace proctree {
+
+// Indexes are positions in the scan's process vector.
+class ProcessTree {
+ public:
+  static constexpr int kNone = -1;
+
+  // A process is its ppid's child only if that parent exists in the scan and
+  // did not start after it (psutil's rule against pid reuse). A missing
+  // parent (vanished mid-scan, or outside this pid namespace) or a cycle
+  // makes the process a root.
+  static ProcessTree Build(const std::vector<ProcessSample>& processes);
+
+  int parent(int i) const { return parent_[static_cast<std::size_t>(i)]; }
+  int depth(int i) const { return depth_[static_cast<std::size_t>(i)]; }
+  const std::vector<int>& children(int i) const { return children_[static_cast<std::size_t>(i)]; }
+  const std::vector<int>& roots() const { return roots_; }
+  std::size_t size() const { return parent_.size(); }
+
+  // parents(): nearest first.
+  std::vector<int> Ancestors(int i) const;
+  // children(recursive=True): every descendant, in depth-first order.
+  std::vector<int> Descendants(int i) const;
+
+ private:
+  std::vector<int> parent_;
+  std::vector<int> depth_;
+  std::vector<std::vector<int>> children_;
+  std::vector<int> roots_;
+};
+
+}  // namespace proctree

@@ -1,0 +1,178 @@
+#include "probes/tree/tree_aggregation.h"
+
+#include <algorithm>
+#include <map>
+#include <unordered_set>
+
+namespace proctree {
+
+const char* MemTypeName(MemType m) {
+  switch (m) {
+    case MemType::kRss: return "rss";
+    case MemType::kVms: return "vms";
+    case MemType::kShared: return "shared";
+    case MemType::kText: return "text";
+    case MemType::kData: return "data";
+    case MemType::kSwap: return "swap";
+    case MemType::kCount: break;
+  }
+  return "unknown";
+}
+
+namespace {
+
+template <typename T>
+double Val(const Field<T>& f) {
+  return f.has_value() ? static_cast<double>(f.value) : 0.0;
+}
+
+void AddGauges(const ProcessSample& s, AggregateTotals* t) {
+  ++t->processes;
+  t->threads += Val(s.threads);
+  t->open_fds += Val(s.open_fds);
+  t->has_open_fds = t->has_open_fds || s.open_fds.has_value();
+  auto add = [&](MemType m, const Field<std::uint64_t>& f) {
+    const auto i = static_cast<std::size_t>(m);
+    t->memory[i] += Val(f);
+    t->has_memory[i] = t->has_memory[i] || f.has_value();
+  };
+  add(MemType::kRss, s.memory_rss_bytes);
+  add(MemType::kVms, s.memory_vms_bytes);
+  add(MemType::kShared, s.memory_shared_bytes);
+  add(MemType::kText, s.memory_text_bytes);
+  add(MemType::kData, s.memory_data_bytes);
+  add(MemType::kSwap, s.memory_swap_bytes);
+  t->has_io_bytes = t->has_io_bytes || s.io_read_bytes.has_value() || s.io_write_bytes.has_value();
+  t->has_io_chars = t->has_io_chars || s.io_read_chars.has_value() || s.io_write_chars.has_value();
+  t->has_io_syscalls = t->has_io_syscalls || s.io_read_syscalls.has_value() || s.io_write_syscalls.has_value();
+  t->has_ctx_switches =
+      t->has_ctx_switches || s.voluntary_ctxt_switches.has_value() || s.involuntary_ctxt_switches.has_value();
+}
+
+// Counters holding what past members left are provided, whatever the live members lack.
+void MarkCarried(AggregateTotals* t) {
+  const TreeCounters& c = t->counters;
+  t->has_io_bytes = t->has_io_bytes || c.io_read > 0 || c.io_write > 0;
+  t->has_io_chars = t->has_io_chars || c.io_read_chars > 0 || c.io_write_chars > 0;
+  t->has_io_syscalls = t->has_io_syscalls || c.io_read_syscalls > 0 || c.io_write_syscalls > 0;
+  t->has_ctx_switches = t->has_ctx_switches || c.ctx_voluntary > 0 || c.ctx_involuntary > 0;
+}
+
+// A group with no members: every figure is a true 0 (or what past members left).
+void MarkAllProvided(AggregateTotals* t) {
+  t->has_open_fds = t->has_io_bytes = t->has_io_chars = t->has_io_syscalls = t->has_ctx_switches = true;
+  t->has_memory.fill(true);
+}
+
+SumMember Member(const std::vector<ProcessSample>& ps, const ProcessTree& tree, int i) {
+  const ProcessSample& s = ps[static_cast<std::size_t>(i)];
+  SumMember m;
+  m.key = KeyOf(s);
+  int p = tree.parent(i);
+  if (p != ProcessTree::kNone) m.parent = KeyOf(ps[static_cast<std::size_t>(p)]);
+  m.value = MemberCounters(s, &m.absorbed);
+  return m;
+}
+
+}  // namespace
+
+std::vector<int> RootsWithChildren(const ProcessTree& tree) {
+  std::vector<int> roots;
+  for (std::size_t i = 0; i < tree.size(); ++i)
+    if (!tree.children(static_cast<int>(i)).empty()) roots.push_back(static_cast<int>(i));
+  return roots;
+}
+
+TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample>& ps,
+                                                 const ProcessTree& tree, const std::vector<int>& roots,
+                                                 const std::vector<std::string>& group_of,
+                                                 std::chrono::steady_clock::time_point scan_started,
+                                                 const std::vector<std::string>& always_groups) {
+  Result result;
+  std::vector<ProcessKey> alive_keys;
+  alive_keys.reserve(ps.size());
+  for (const auto& s : ps) alive_keys.push_back(KeyOf(s));
+  std::sort(alive_keys.begin(), alive_keys.end());
+  auto alive = [&](const ProcessKey& k) { return std::binary_search(alive_keys.begin(), alive_keys.end(), k); };
+
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool advance = scan_started >= last_scan_;
+  if (advance) last_scan_ = scan_started;
+
+  // Subtrees. A root stays selected for as long as it lives, even after
+  // its last child is gone, so its counters do not vanish and come back reset.
+  std::vector<int> all_roots = roots;
+  {
+    std::unordered_set<int> selected(roots.begin(), roots.end());
+    for (std::size_t i = 0; i < ps.size(); ++i)
+      if (!selected.count(static_cast<int>(i)) && subtree_sums_.count(KeyOf(ps[i])))
+        all_roots.push_back(static_cast<int>(i));
+    std::sort(all_roots.begin(), all_roots.end());
+  }
+  std::unordered_set<ProcessKey, ProcessKeyHash> roots_seen;
+  std::vector<SumMember> members;
+  for (int r : all_roots) {
+    Subtree st{r, {}};
+    members.clear();
+    AddGauges(ps[static_cast<std::size_t>(r)], &st.totals);
+    members.push_back(Member(ps, tree, r));
+    for (int d : tree.Descendants(r)) {
+      AddGauges(ps[static_cast<std::size_t>(d)], &st.totals);
+      members.push_back(Member(ps, tree, d));
+    }
+    const ProcessKey key = KeyOf(ps[static_cast<std::size_t>(r)]);
+    roots_seen.insert(key);
+    if (advance) {
+      st.totals.counters = subtree_sums_[key].Update(members, alive);
+      subtree_last_[key] = st.totals.counters;
+    } else if (auto it = subtree_last_.find(key); it != subtree_last_.end()) {
+      st.totals.counters = it->second;
+    } else {
+      continue;  // a stale scan cannot start a new root's counters
+    }
+    MarkCarried(&st.totals);
+    result.subtrees.push_back(std::move(st));
+  }
+
+  // Groups.
+  std::map<std::string, std::vector<int>> by_group;
+  for (std::size_t i = 0; i < group_of.size() && i < ps.size(); ++i)
+    if (!group_of[i].empty()) by_group[group_of[i]].push_back(static_cast<int>(i));
+  for (const auto& g : always_groups) by_group[g];
+  for (const auto& [name, idx] : by_group) {
+    Group g{name, {}};
+    members.clear();
+    for (int i : idx) {
+      AddGauges(ps[static_cast<std::size_t>(i)], &g.totals);
+      members.push_back(Member(ps, tree, i));
+    }
+    if (advance) {
+      g.totals.counters = group_sums_[name].Update(members, alive);
+      group_last_[name] = g.totals.counters;
+    } else if (auto it = group_last_.find(name); it != group_last_.end()) {
+      g.totals.counters = it->second;
+    } else {
+      continue;
+    }
+    MarkCarried(&g.totals);
+    if (idx.empty()) MarkAllProvided(&g.totals);
+    result.groups.push_back(std::move(g));
+  }
+
+  if (advance) {
+    // A root that is gone takes its carry with it; so does an empty group.
+    for (auto it = subtree_sums_.begin(); it != subtree_sums_.end();) {
+      if (roots_seen.count(it->first)) { ++it; continue; }
+      subtree_last_.erase(it->first);
+      it = subtree_sums_.erase(it);
+    }
+    for (auto it = group_sums_.begin(); it != group_sums_.end();) {
+      if (by_group.count(it->first)) { ++it; continue; }
+      group_last_.erase(it->first);
+      it = group_sums_.erase(it);
+    }
+  }
+  return result;
+}
+
+}  // namespace proctree

@@ -1,0 +1,79 @@
+#pragma once
+// Subtree totals (per selected root) and group totals, with counters that
+// never decrease while their root or group lives (see monotonic_sum.h).
+// Keeps the carries between scrapes, so one instance lives as long as the
+// exporter; safe for concurrent scrapes.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "probes/tree/monotonic_sum.h"
+#include "probes/tree/process_tree.h"
+
+namespace proctree {
+
+enum class MemType { kRss, kVms, kShared, kText, kData, kSwap, kCount };
+const char* MemTypeName(MemType m);
+
+struct AggregateTotals {
+  std::uint64_t processes = 0;
+  double threads = 0;
+  double open_fds = 0;
+  std::array<double, static_cast<std::size_t>(MemType::kCount)> memory{};
+  TreeCounters counters;  // monotonic
+
+  // Which figures some member provided: a figure none could provide (the fd
+  // directories or io files of processes the exporter may not read, a kernel
+  // thread's memory) is left out, not exported as a made-up 0. A sum over
+  // the members that could be read is exported as it is. A counter also
+  // counts as provided while it holds what past members left, and a group
+  // with no members at all provides true zeros. Threads, CPU and page faults
+  // come from stat, which every scanned process has.
+  bool has_open_fds = false;
+  std::array<bool, static_cast<std::size_t>(MemType::kCount)> has_memory{};
+  bool has_io_bytes = false, has_io_chars = false, has_io_syscalls = false, has_ctx_switches = false;
+};
+
+class TreeAggregator {
+ public:
+  struct Subtree {
+    int root;  // index into the scan
+    AggregateTotals totals;
+  };
+  struct Group {
+    std::string name;
+    AggregateTotals totals;
+  };
+  struct Result {
+    std::vector<Subtree> subtrees;
+    std::vector<Group> groups;  // sorted by name
+  };
+
+  // scan_started orders concurrent scrapes: a scan older than the last one
+  // aggregated reads the carries but does not move them (it would otherwise
+  // look like a drop and inflate the carry).
+  // always_groups are reported even with no member (at 0 processes, their
+  // counters holding what their members left), so "is my service down" is
+  // an alert on a series rather than on its absence.
+  Result Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
+                   const std::vector<int>& roots, const std::vector<std::string>& group_of,
+                   std::chrono::steady_clock::time_point scan_started,
+                   const std::vector<std::string>& always_groups = {});
+
+ private:
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point last_scan_{};
+  std::unordered_map<ProcessKey, MonotonicSum, ProcessKeyHash> subtree_sums_;
+  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> subtree_last_;
+  std::unordered_map<std::string, MonotonicSum> group_sums_;
+  std::unordered_map<std::string, TreeCounters> group_last_;
+};
+
+// The default roots until a config names them: every process with children.
+std::vector<int> RootsWithChildren(const ProcessTree& tree);
+
+}  // namespace proctree
