@@ -12,6 +12,7 @@
 #include "config/default_config.h"  // generated from config/examples/default.yml
 #include "config/name_template.h"
 #include "config/yaml/yaml_schema.h"
+#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -237,14 +238,12 @@ bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSch
 
 bool LoadConfigFile(const std::string& path, const ConfigSchemaContext& ctx, Config* out,
                     std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string yaml;
+  if (!ReadWholeFile(path, &yaml)) {
     *error = path + ": cannot open config file";
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ParseConfig(ss.str(), path, ctx, out, error);
+  return ParseConfig(yaml, path, ctx, out, error);
 }
 
 std::string_view EmbeddedDefaultConfig() { return kEmbeddedDefaultConfig; }

@@ -1,7 +1,7 @@
 #include "config/process_selection.h"
 
 #include <algorithm>
-#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 
@@ -9,8 +9,9 @@
 
 #include "config/name_template.h"
 #include "probes/tree/auto_groups.h"
-#include "probes/os/linux/container_id.h"
+#include "probes/container_id.h"
 #include "probes/tree/tree_aggregation.h"
+#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -46,7 +47,9 @@ std::string_view Base(std::string_view path) {
 
 // -1 when the file is missing or holds no pid: then nothing matches it.
 std::int64_t ReadPidFile(const std::string& path) {
-  std::ifstream in(path);
+  std::string text;
+  if (!ReadWholeFile(path, &text)) return -1;
+  std::istringstream in(text);
   std::int64_t pid = -1;
   if (!(in >> pid) || pid <= 0) return -1;
   return pid;
@@ -115,7 +118,7 @@ std::vector<ProcessFacts> ProcessSelection::Facts(const std::vector<ProcessSampl
       std::replace(f.cmdline.begin(), f.cmdline.end(), '\0', ' ');
     }
     if (need_cgroup_ && s.cgroup.has_value()) {
-      f.cgroup_path = CgroupPath(s.cgroup.value);
+      f.cgroup_path = s.cgroup.value;
       f.container_id = ContainerIdFromCgroupPath(f.cgroup_path);
     }
   }

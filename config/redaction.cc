@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <new>
+#include "probes/util/strings.h"
 
 namespace proctree {
 namespace {
@@ -15,10 +16,6 @@ bool IsSpace(char c) {
 }
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
-}
 
 // A value that looks like the next option rather than an argument.
 bool LooksLikeOption(std::string_view s) { return s.size() > 1 && s[0] == '-'; }

@@ -65,7 +65,4 @@ class Probe {
                                           ScanErrors& errors) const = 0;
 };
 
-// The module for the OS this binary was built for, or nullptr with *error set.
-std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error);
-
 }  // namespace proctree

@@ -78,7 +78,7 @@ struct ProcessSample {
   Field<std::string> exe;      // full path; " (deleted)" kept as the kernel writes it
   Field<std::string> cmdline;  // raw: arguments separated by NUL bytes
   bool cmdline_cut = false;    // cmdline holds only the first bytes of a longer one (a read limit)
-  Field<std::string> cgroup;   // the raw cgroup file (parse with container_id.h)
+  Field<std::string> cgroup;   // the cgroup path (its container id: container_id.h)
 };
 
 // (pid, start time) names a process for its whole life; a reused pid is a

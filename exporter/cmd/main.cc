@@ -6,20 +6,19 @@
 #include <pthread.h>
 
 #include "probes/util/build_version.h"
-#include "probes/os/linux/capabilities.h"
 #include "exporter/cmd/flags.h"
 #include "exporter/http/health_check.h"
 #include "exporter/http/http_server.h"
 #include "probes/util/log.h"
 #include "exporter/cmd/malloc_arenas.h"
 #include "exporter/metrics/metric_catalog.h"
-#include "probes/os/linux/namespace_info.h"
+#include "exporter/metrics/query_filter.h"
 #include "exporter/scrape/runtime_config.h"
 #include "exporter/scrape/scrape_thread.h"
 #include "exporter/scrape/scraper.h"
 #include "exporter/http/web_config.h"
 #include "exporter/http/web_tls.h"
-#include "probes/probe.h"
+#include "probes/os/native_probe.h"
 
 using namespace proctree;
 
@@ -34,21 +33,21 @@ const char* ConfigName(const Flags& f) { return f.config_file.empty() ? "<embedd
 // Capabilities and pid namespace decide which processes, and which of their
 // files, the exporter can read: said once at start, and served as metrics.
 ExporterFacts LearnAboutSelf(const std::string& procfs) {
+  const SelfView self = InspectSelf(procfs);
   ExporterFacts facts;
-  const Privileges priv = ReadOwnPrivileges();
-  if (priv.cap_eff) {
-    for (const auto& c : WatchedCapabilities()) facts.capabilities.emplace_back(c.name, priv.Has(c.bit));
-    const auto yes = [&](int bit) { return priv.Has(bit) ? "1" : "0"; };
-    const auto& w = WatchedCapabilities();
-    log::Info("capabilities", {{"uid", std::to_string(priv.euid)}, {w[0].name, yes(w[0].bit)},
-                               {w[1].name, yes(w[1].bit)}, {w[2].name, yes(w[2].bit)}});
+  facts.capabilities = self.capabilities;
+  if (!self.capabilities.empty()) {
+    const auto& c = self.capabilities;  // CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
+    const auto yes = [](bool held) { return held ? "1" : "0"; };
+    log::Info("capabilities", {{"uid", std::to_string(self.euid)}, {c.at(0).first, yes(c.at(0).second)},
+                               {c.at(1).first, yes(c.at(1).second)}, {c.at(2).first, yes(c.at(2).second)}});
   }
-  for (const auto& note : DescribePrivileges(priv)) (note.warn ? log::Warn : log::Info)(note.message, {});
-  facts.pid_namespace = ReadPidNamespaceInfo(procfs);
-  const PidNamespaceInfo& ns = *facts.pid_namespace;
+  for (const auto& note : self.privilege_notes) (note.warn ? log::Warn : log::Info)(note.message, {});
+  facts.pid_namespace = self.pid_namespace;
+  const PidNamespaceInfo& ns = self.pid_namespace;
   log::Info("pid namespace", {{"exporter_pid_namespace", ns.exporter_pid_namespace}, {"procfs", ns.procfs},
                               {"procfs_pid_namespace", ns.procfs_pid_namespace},
-                              {"procfs_view", ProcfsViewName(ns.view)}, {"meaning", DescribePidNamespaceInfo(ns)}});
+                              {"procfs_view", ProcfsViewName(ns.view)}, {"meaning", self.pid_namespace_meaning}});
   return facts;
 }
 
@@ -111,7 +110,10 @@ int main(int argc, char** argv) {
   auto scrape = [&](const ScrapeRequest& r) {
     const auto rc = config.Get();
     ScrapeOptions opts;
-    opts.families = ScrapeFamilies(rc->enabled, r.filter, !flags.web_disable_exporter_metrics);
+    FamilyFilter filter;  // the edge checked the query string (check_query below)
+    std::string ignored;
+    ParseFamilyFilter(r.query.c_str(), &filter, &ignored);
+    opts.families = ScrapeFamilies(rc->enabled, filter, !flags.web_disable_exporter_metrics);
     opts.deadline = r.deadline;
     return scraper.Scrape(*rc, ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()}, opts);
   };
@@ -148,6 +150,10 @@ int main(int argc, char** argv) {
   http.web = web;
   http.max_requests = flags.web_max_requests;
   http.request_timeout = std::chrono::milliseconds(static_cast<long long>(flags.web_request_timeout_seconds * 1000));
+  http.check_query = [](const std::string& query, std::string* err) {
+    FamilyFilter filter;
+    return ParseFamilyFilter(query.c_str(), &filter, err);  // collect[]/exclude[] name families
+  };
   // Started after the signal mask above, so it inherits it; outlives the server.
   ScrapeThread scrape_thread(scrape);
   auto server = HttpServer::Start(

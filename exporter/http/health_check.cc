@@ -14,6 +14,7 @@
 
 #include "probes/util/build_version.h"
 #include "exporter/http/web_tls.h"
+#include "probes/util/strings.h"
 
 namespace proctree {
 
@@ -24,29 +25,6 @@ bool StartsWithNoCase(const std::string& s, const char* prefix) {
   if (s.size() < n) return false;
   for (std::size_t i = 0; i < n; ++i)
     if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
-  return true;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool PercentDecode(const std::string& in, std::string* out) {
-  out->clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    const int hi = HexDigit(in[i + 1]), lo = HexDigit(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
   return true;
 }
 
@@ -98,8 +76,8 @@ bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::strin
     authority = authority.substr(at + 1);
     const auto colon = userinfo.find(':');
     const std::string user = userinfo.substr(0, colon);
-    if (!PercentDecode(user, &u.user) ||
-        (colon != std::string::npos && !PercentDecode(userinfo.substr(colon + 1), &u.password))) {
+    if (!PercentDecode(user, &u.user, false) ||
+        (colon != std::string::npos && !PercentDecode(userinfo.substr(colon + 1), &u.password, false))) {
       *error = "the URL's user information has a malformed %-escape";
       return false;
     }

@@ -226,8 +226,9 @@ class Handler {
   int Metrics(const Reply& r, const mg_request_info* ri) {
     const auto start = Clock::now();
     ScrapeRequest req;
+    if (ri->query_string) req.query = ri->query_string;
     std::string error;
-    if (!ParseFamilyFilter(ri->query_string, &req.filter, &error))
+    if (opts_.check_query && !opts_.check_query(req.query, &error))
       return r.Send(400, "Bad Request", kTextContentType, error + "\n");
     req.deadline = ScrapeDeadline(mg_get_header(r.conn, "X-Prometheus-Scrape-Timeout-Seconds"), start);
 

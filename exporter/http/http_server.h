@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "exporter/metrics/query_filter.h"
 #include "exporter/http/web_config.h"
 
 namespace proctree {
@@ -28,6 +27,9 @@ struct HttpOptions {
   // on a kept-alive connection, to start the next one); also bounds each
   // network write. Slow or idle clients are dropped after it.
   std::chrono::milliseconds request_timeout{10000};
+  // Checks a scrape's query string before it takes a slot: false with the
+  // reason is answered 400. Unset: every query string is accepted.
+  std::function<bool(const std::string& query, std::string* error)> check_query;
 };
 
 // The request header block may be at most this big (431/413 beyond), and a
@@ -38,9 +40,10 @@ inline constexpr long long kMaxRequestBodyBytes = 64 * 1024;
 // while every scrape slot is taken.
 inline constexpr int kSpareWorkers = 16;
 
-// What one scrape request asks for.
+// What one scrape request asks for. The edge passes the query string on
+// uninterpreted: what its parameters mean is the scrape's business.
 struct ScrapeRequest {
-  FamilyFilter filter;  // collect[] / exclude[]
+  std::string query;  // the raw query string, "" when there is none
   // From X-Prometheus-Scrape-Timeout-Seconds: when to stop starting reads.
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };

@@ -12,6 +12,7 @@
 
 #include "config/yaml/yaml_schema.h"
 #include "probes/util/utf8.h"
+#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -337,16 +338,14 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
 }
 
 bool LoadWebConfigFile(const std::string& path, WebConfig* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  std::string yaml;
+  if (!ReadWholeFile(path, &yaml)) {
     *error = path + ": cannot open web config file: " + std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : (slash == 0 ? "/" : path.substr(0, slash));
-  return ParseWebConfig(ss.str(), path, dir, out, error);
+  return ParseWebConfig(yaml, path, dir, out, error);
 }
 
 }  // namespace proctree

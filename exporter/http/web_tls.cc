@@ -21,6 +21,7 @@
 
 #include "exporter/http/shim_libcrypto.h"  // generated: the stand-ins, built from civetweb_openssl_shim.c
 #include "exporter/http/shim_libssl.h"
+#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -38,15 +39,9 @@ std::string OpenSslError() {
 }
 
 bool ReadFile(const std::string& path, const char* what, std::string* out, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = std::string("failed to read ") + what + " (" + path + "): " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
+  if (ReadWholeFile(path, out)) return true;
+  *error = std::string("failed to read ") + what + " (" + path + "): " + std::strerror(errno);
+  return false;
 }
 
 struct BioFree {

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "exporter/metrics/metric_catalog.h"
-#include "probes/os/linux/namespace_info.h"
 #include "exporter/metrics/text_writer.h"
 #include "probes/probe.h"
+#include "probes/self_view.h"
 #include "probes/smaps_cache.h"
 
 namespace proctree {

@@ -3,17 +3,11 @@
 #include <cstring>
 
 #include "probes/util/utf8.h"
+#include "probes/util/strings.h"
 
 namespace proctree {
 
 namespace {
-
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 const FamilyDef* FindFamily(const std::string& name) {
   for (const auto& d : Catalog())
@@ -45,23 +39,7 @@ std::string Quote(const std::string& s) {
 }  // namespace
 
 bool UrlDecodeQueryComponent(std::string_view in, std::string* out) {
-  out->clear();
-  out->reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '+') {
-      out->push_back(' ');
-    } else if (c == '%') {
-      if (i + 2 >= in.size()) return false;
-      const int hi = Hex(in[i + 1]), lo = Hex(in[i + 2]);
-      if (hi < 0 || lo < 0) return false;
-      out->push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out->push_back(c);
-    }
-  }
-  return true;
+  return PercentDecode(in, out, /*plus_is_space=*/true);
 }
 
 bool ParseFamilyFilter(const char* query_string, FamilyFilter* out, std::string* error) {

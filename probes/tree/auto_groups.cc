@@ -1,9 +1,9 @@
 #include "probes/tree/auto_groups.h"
+#include "probes/util/strings.h"
 
 namespace proctree {
 
 namespace {
-bool StartsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 }  // namespace
 
 bool IsProcessManager(const ProcessSample& s) {

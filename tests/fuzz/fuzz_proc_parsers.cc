@@ -6,7 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "probes/os/linux/container_id.h"
+#include "probes/container_id.h"
+#include "probes/os/linux/cgroup_path.h"
 #include "probes/os/linux/proc_parsers.h"
 #include "probes/os/linux/smaps_parser.h"
 

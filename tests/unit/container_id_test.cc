@@ -1,7 +1,8 @@
 // CgroupPath / ContainerIdFromCgroupPath on /proc/[pid]/cgroup content in the
 // layouts each runtime produces, written as literals (ids shortened to two fixed
 // 64-hex values; pod uids as the kubelet writes them).
-#include "probes/os/linux/container_id.h"
+#include "probes/container_id.h"
+#include "probes/os/linux/cgroup_path.h"
 
 #include <gtest/gtest.h>
 

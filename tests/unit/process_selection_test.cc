@@ -20,6 +20,7 @@
 #include "config/config.h"
 #include "config/process_selection.h"
 #include "exporter/metrics/metric_catalog.h"
+#include "probes/os/linux/cgroup_path.h"
 #include "probes/tree/process_tree.h"
 #include "probes/user_names.h"
 #include "tests/unit/temp_dir.h"
@@ -56,8 +57,8 @@ struct Proc {
     s.cmdline.set(std::move(v));
     return *this;
   }
-  Proc& cgroup(std::string v) {
-    s.cgroup.set(std::move(v));
+  Proc& cgroup(std::string v) {  // the file's text, as the probe reads it
+    s.cgroup.set(CgroupPath(v));
     return *this;
   }
   Proc& uid(std::uint32_t v) {

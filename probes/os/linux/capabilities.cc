@@ -5,6 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "probes/util/file_read.h"
+#include "probes/util/strings.h"
+
 namespace proctree {
 
 namespace {
@@ -26,12 +29,8 @@ const std::vector<WatchedCapability>& WatchedCapabilities() {
 }
 
 std::optional<std::uint64_t> ParseCapEff(std::string_view status) {
-  std::size_t pos = 0;
-  while (pos < status.size()) {
-    std::size_t end = status.find('\n', pos);
-    if (end == std::string_view::npos) end = status.size();
-    std::string_view line = status.substr(pos, end - pos);
-    pos = end + 1;
+  while (!status.empty()) {
+    std::string_view line = TakeLine(status);
     if (line.substr(0, 7) != "CapEff:") continue;
     line.remove_prefix(7);
     while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
@@ -39,11 +38,8 @@ std::optional<std::uint64_t> ParseCapEff(std::string_view status) {
     if (line.empty() || line.size() > 16) return std::nullopt;
     std::uint64_t mask = 0;
     for (char c : line) {
-      int d;
-      if (c >= '0' && c <= '9') d = c - '0';
-      else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
-      else return std::nullopt;
+      const int d = HexValue(c);
+      if (d < 0) return std::nullopt;
       mask = (mask << 4) | static_cast<std::uint64_t>(d);
     }
     return mask;
@@ -54,11 +50,9 @@ std::optional<std::uint64_t> ParseCapEff(std::string_view status) {
 Privileges ReadOwnPrivileges(const std::string& status_path) {
   Privileges p;
   p.euid = static_cast<std::uint32_t>(geteuid());
-  std::ifstream in(status_path);
-  if (!in) return p;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  p.cap_eff = ParseCapEff(ss.str());
+  std::string status;
+  if (!ReadWholeFile(status_path, &status)) return p;
+  p.cap_eff = ParseCapEff(status);
   return p;
 }
 

@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/self_view.h"
+
 namespace proctree {
 
 struct WatchedCapability {
@@ -43,11 +45,6 @@ struct Privileges {
 
 // Reads CapEff from `status_path` and the effective uid from geteuid().
 Privileges ReadOwnPrivileges(const std::string& status_path = "/proc/self/status");
-
-struct PrivilegeNote {
-  bool warn;
-  std::string message;
-};
 
 // What the exporter will and will not read of other users' processes with
 // these privileges, one message per gap, for the start-up log.

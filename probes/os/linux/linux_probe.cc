@@ -1,4 +1,5 @@
 #include "probes/os/linux/linux_probe.h"
+#include "probes/os/linux/cgroup_path.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -149,7 +150,7 @@ class Reader {
     if (req.groups.has(FieldGroup::kCmdline) &&
         !ReadRaw(pid_fd, "cmdline", &s->cmdline, std::min(req.cmdline_max_bytes, kMaxFileBytes), &s->cmdline_cut))
       return Outcome::kVanished;
-    if (req.groups.has(FieldGroup::kCgroup) && !ReadRaw(pid_fd, "cgroup", &s->cgroup)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kCgroup) && !ReadCgroup(pid_fd, s)) return Outcome::kVanished;
     return Outcome::kOk;
   }
 
@@ -353,6 +354,16 @@ class Reader {
     if (r == FileRead::kVanished) return false;
     if (r == FileRead::kOk) field->set(std::string(text));
     else field->mark(StateAfter(r));
+    return true;
+  }
+
+  // The model holds the cgroup path, not the file's format.
+  bool ReadCgroup(int pid_fd, ProcessSample* s) {
+    std::string_view text;
+    const FileRead r = ReadFile(pid_fd, "cgroup", "cgroup", &text, nullptr, kMaxFileBytes);
+    if (r == FileRead::kVanished) return false;
+    if (r == FileRead::kOk) s->cgroup.set(CgroupPath(text));
+    else s->cgroup.mark(StateAfter(r));
     return true;
   }
 
@@ -608,10 +619,6 @@ DetailOutcome LinuxProbe::ReadMemoryDetails(const ProcessKey& key, bool maps, Me
     out->maps.clear();
   }
   return done(DetailOutcome::kOk);
-}
-
-std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error) {
-  return LinuxProbe::Open(root, error);
 }
 
 }  // namespace proctree

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "probes/util/utf8.h"
+#include "probes/util/file_read.h"
+#include "probes/util/strings.h"
 
 namespace proctree {
 
@@ -31,12 +33,11 @@ std::string ReadNamespaceLink(const std::string& path) {
 }
 
 // Pids in the NSpid line of a status text; 0 when there is none.
-int NspidCount(const std::string& status) {
-  std::istringstream in(status);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.compare(0, 6, "NSpid:") != 0) continue;
-    std::istringstream fields(line.substr(6));
+int NspidCount(std::string_view status) {
+  while (!status.empty()) {
+    const std::string_view line = TakeLine(status);
+    if (!StartsWith(line, "NSpid:")) continue;
+    std::istringstream fields(std::string(line.substr(6)));
     int n = 0;
     std::string f;
     while (fields >> f) ++n;
@@ -46,17 +47,6 @@ int NspidCount(const std::string& status) {
 }
 
 }  // namespace
-
-const char* ProcfsViewName(ProcfsView v) {
-  switch (v) {
-    case ProcfsView::kOwn: return "own";
-    case ProcfsView::kAncestor: return "ancestor";
-    case ProcfsView::kOther: return "other";
-    case ProcfsView::kNotProcfs: return "not_procfs";
-    case ProcfsView::kUnknown: break;
-  }
-  return "unknown";
-}
 
 PidNamespaceInfo ReadPidNamespaceInfo(const std::string& procfs, const std::string& own_proc) {
   PidNamespaceInfo info;
@@ -77,10 +67,9 @@ PidNamespaceInfo ReadPidNamespaceInfo(const std::string& procfs, const std::stri
     if (errno == ENOENT) info.view = ProcfsView::kOther;
     return info;
   }
-  std::ifstream in(procfs + "/" + std::string(self, static_cast<std::size_t>(n)) + "/status");
-  std::ostringstream status;
-  status << in.rdbuf();
-  const int levels = NspidCount(status.str());
+  std::string status;
+  ReadWholeFile(procfs + "/" + std::string(self, static_cast<std::size_t>(n)) + "/status", &status);
+  const int levels = NspidCount(status);
   if (levels == 1) {
     info.view = ProcfsView::kOwn;
     if (info.procfs_pid_namespace == "unknown") info.procfs_pid_namespace = info.exporter_pid_namespace;

@@ -5,25 +5,9 @@
 // namespace below it, numbered as that namespace numbers them.
 #include <string>
 
+#include "probes/self_view.h"
+
 namespace proctree {
-
-// How the procfs's pid namespace relates to the exporter's.
-enum class ProcfsView {
-  kOwn,        // the exporter's own: its container's processes when it runs in one
-  kAncestor,   // an enclosing one (the host's, from a container given the host's /proc)
-  kOther,      // one the exporter is not in (another container's): it cannot find itself there
-  kNotProcfs,  // not a procfs mount (a captured tree, a copy)
-  kUnknown,
-};
-const char* ProcfsViewName(ProcfsView v);  // own, ancestor, other, not_procfs, unknown
-
-struct PidNamespaceInfo {
-  std::string exporter_pid_namespace = "unknown";  // "pid:[4026531836]", as readlink shows it
-  std::string procfs;  // the path, invalid UTF-8 replaced (it is a label value)
-  std::string procfs_pid_namespace = "unknown";
-  ProcfsView view = ProcfsView::kUnknown;
-  int levels_up = 0;  // kAncestor: how many namespaces above the exporter's
-};
 
 // `own_proc` is where the real procfs is (/proc; tests pass fixture trees).
 // The procfs's namespace is readlink <procfs>/1/ns/pid, which needs ptrace

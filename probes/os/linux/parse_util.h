@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <string_view>
 
+#include "probes/util/strings.h"
+
 namespace proctree::linux_proc {
 
 inline void SkipSpaces(std::string_view& s) {
@@ -58,18 +60,6 @@ inline bool SkipToken(std::string_view& s) {
   while (i < s.size() && s[i] != ' ' && s[i] != '\t' && s[i] != '\n') ++i;
   s.remove_prefix(i);
   return i > 0;
-}
-
-// Cuts the next line (without '\n') off the front of s.
-inline std::string_view TakeLine(std::string_view& s) {
-  std::size_t nl = s.find('\n');
-  std::string_view line = s.substr(0, nl);
-  s.remove_prefix(nl == std::string_view::npos ? s.size() : nl + 1);
-  return line;
-}
-
-inline bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
 
 // "key:<blanks>value..." -> value part if line starts with key followed by ':'.
