@@ -155,8 +155,13 @@ class Handler {
     const char* uri = path.c_str();
 
     if (limiter_ && !limiter_->Allow()) return r.Send(429, "Too Many Requests", kTextContentType, "Too Many Requests\n");
-    if (auth_.enabled() && !auth_.Check(mg_get_header(conn, "Authorization")))
-      return r.Send(401, "Unauthorized", kTextContentType, "Unauthorized\n", "WWW-Authenticate: Basic\r\n");
+    if (auth_.enabled()) {
+      const AuthResult a = auth_.Check(mg_get_header(conn, "Authorization"));
+      if (a == AuthResult::kBusy)  // not checked: too many checks wait for bcrypt
+        return r.Send(429, "Too Many Requests", kTextContentType, "Too Many Requests\n", "Retry-After: 1\r\n");
+      if (a != AuthResult::kGranted)
+        return r.Send(401, "Unauthorized", kTextContentType, "Unauthorized\n", "WWW-Authenticate: Basic\r\n");
+    }
 
     const bool get = Is(method, "GET") || head;
     if (opts_.telemetry_path == uri) {

@@ -7,13 +7,21 @@
 #include <cctype>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace proctree {
 
 namespace {
 
+// Stands in for the dummy hash when no user is configured (auth is off then).
 // exporter-toolkit's dummy: a bcrypt hash of "fakepassword", cost 10.
-constexpr const char* kDummyHash = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
+constexpr const char* kFallbackDummyHash = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";
+
+// The two digits after "$2b$"; the config loader checked the format.
+int BcryptCost(const std::string& hash) {
+  if (hash.size() < 6) return 0;
+  return (hash[4] - '0') * 10 + (hash[5] - '0');
+}
 
 int Base64Value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -97,39 +105,68 @@ bool BcryptMatches(const std::string& password, const std::string& hash) {
   return ok;
 }
 
-bool BasicAuth::Check(const char* authorization) {
+BasicAuth::BasicAuth(std::map<std::string, std::string> users, int max_bcrypt_pending)
+    : users_(std::move(users)), dummy_hash_(DummyHash(users_)), max_pending_(max_bcrypt_pending) {}
+
+std::string BasicAuth::DummyHash(const std::map<std::string, std::string>& users) {
+  const std::string* best = nullptr;
+  for (const auto& [user, hash] : users)
+    if (!best || BcryptCost(hash) > BcryptCost(*best)) best = &hash;
+  return best ? *best : kFallbackDummyHash;
+}
+
+void BasicAuth::KeySet::Insert(const std::string& key) {
+  if (!keys_.insert(key).second) return;
+  order_.push_back(key);
+  if (order_.size() > kCacheSize) {
+    keys_.erase(order_.front());
+    order_.pop_front();
+  }
+}
+
+AuthResult BasicAuth::Check(const char* authorization) {
   std::string user, password;
-  if (!authorization || !ParseBasicAuthorization(authorization, &user, &password)) return false;
+  if (!authorization || !ParseBasicAuthorization(authorization, &user, &password)) return AuthResult::kDenied;
   auto it = users_.find(user);
   const bool known = it != users_.end();
-  const std::string& hash = known ? it->second : std::string(kDummyHash);
+  // An unknown user's password goes through bcrypt too, against a real hash
+  // of the highest cost, and can never pass (`known` is false).
+  const std::string& hash = known ? it->second : dummy_hash_;
   const std::string key = CacheKey(user, hash, password);
-  {
+  bool cached = false, granted = false;
+  if (!key.empty()) {
     std::lock_guard<std::mutex> lock(cache_mu_);
-    auto c = key.empty() ? cache_.end() : cache_.find(key);
-    if (c != cache_.end()) {
-      OPENSSL_cleanse(password.data(), password.size());
-      return c->second && known;
-    }
+    granted = granted_.Contains(key);
+    cached = granted || denied_.Contains(key);
   }
+  const AuthResult result = cached ? (granted ? AuthResult::kGranted : AuthResult::kDenied)
+                                   : CheckUncached(password, hash, known, key);
+  OPENSSL_cleanse(password.data(), password.size());
+  return result;
+}
+
+AuthResult BasicAuth::CheckUncached(const std::string& password, const std::string& hash, bool known,
+                                    const std::string& key) {
+  struct Pending {
+    std::atomic<int>& n;
+    ~Pending() { n.fetch_sub(1); }
+  };
+  const int ahead = pending_.fetch_add(1);
+  Pending pending{pending_};
+  // Busy at once rather than a place in a queue that, under a flood, would
+  // hold every HTTP worker. Nothing is learnt from it: it is not checked.
+  if (ahead >= max_pending_) return AuthResult::kBusy;
   bool match;
   {
     std::lock_guard<std::mutex> lock(bcrypt_mu_);
     match = BcryptMatches(password, hash);
   }
-  OPENSSL_cleanse(password.data(), password.size());
   const bool ok = match && known;
   if (!key.empty()) {
     std::lock_guard<std::mutex> lock(cache_mu_);
-    if (cache_.emplace(key, ok).second) {
-      cache_order_.push_back(key);
-      if (cache_order_.size() > kCacheSize) {
-        cache_.erase(cache_order_.front());
-        cache_order_.pop_front();
-      }
-    }
+    (ok ? granted_ : denied_).Insert(key);
   }
-  return ok;
+  return ok ? AuthResult::kGranted : AuthResult::kDenied;
 }
 
 }  // namespace proctree

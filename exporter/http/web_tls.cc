@@ -179,6 +179,15 @@ int VerifyCallback(int preverify_ok, X509_STORE_CTX* store) {
   return ok;
 }
 
+// Without cipher_suites, TLS 1.2 offers what exporter-toolkit's Go does not
+// refuse by default, less its CBC suites: ECDHE key exchange (forward
+// secrecy) with AEAD ciphers only. OpenSSL's own default also takes RSA key
+// exchange and CBC-SHA256/SHA384 suites, which Go's default refuses.
+constexpr const char* kDefaultTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 std::string JoinColon(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ":") + s;
@@ -252,7 +261,9 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
   static const unsigned char kSessionContext[] = "proctree_exporter";
   SSL_CTX_set_session_id_context(ctx, kSessionContext, sizeof(kSessionContext) - 1);
 
-  if (!c->cipher_suites.empty() && SSL_CTX_set_cipher_list(ctx, JoinColon(c->cipher_suites).c_str()) != 1) {
+  // TLS 1.2 suites; TLS 1.3 ones are OpenSSL's and not configurable, as in Go.
+  const std::string ciphers = c->cipher_suites.empty() ? kDefaultTls12Ciphers : JoinColon(c->cipher_suites);
+  if (SSL_CTX_set_cipher_list(ctx, ciphers.c_str()) != 1) {
     *error = "cannot set cipher_suites: " + OpenSslError();
     return false;
   }

@@ -15,8 +15,8 @@ class BasicAuthTest(harness.IntegrationTest):
     @classmethod
     def setUpClass(cls):
         cls.tmp = cls.make_class_tmpdir()
-        # Cost 10 for both users, like exporter-toolkit's dummy hash, so an
-        # unknown user costs what a known one does.
+        # Cost 10 for both: an unknown user is checked against the costliest
+        # user's hash (robustness.auth_flood times it with cost 12).
         cls.web = wh.write_file(cls.tmp, "web.yml",
                                 "basic_auth_users:\n"
                                 f"  alice: {wh.bcrypt('s3cret', 10)}\n"
@@ -57,8 +57,10 @@ class BasicAuthTest(harness.IntegrationTest):
 
     def test_unknown_user(self):
         self.assert_401(self.get(auth=("mallory", "s3cret")))
-        # exporter-toolkit's dummy hash is of "fakepassword": it must not let anyone in.
+        # The hash an unknown user is checked against is a real user's: that
+        # user's password must not let anyone else in.
         self.assert_401(self.get(auth=("mallory", "fakepassword")))
+        self.assert_401(self.get(auth=("mallory", "p:ss w0rd")))
         self.assert_401(self.get(auth=("", "")))
 
     def test_unknown_user_costs_a_bcrypt_too(self):

@@ -3,6 +3,7 @@ the test with the openssl CLI, scrapes over https with curl and Python's ssl,
 client-certificate modes, versions, and start-up errors."""
 
 import os
+import re
 import shutil
 import ssl
 import stat
@@ -132,6 +133,46 @@ class TlsTest(harness.IntegrationTest):
             with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as s:
                 self.assertEqual(s.version(), "TLSv1.2")
                 self.assertEqual(s.cipher()[0], "ECDHE-RSA-AES256-GCM-SHA384")
+
+    def handshake(self, e, *args):
+        """The suite `openssl s_client` agrees on with `args` (-tls1_2, -cipher ...), or None when refused."""
+        r = subprocess.run(["openssl", "s_client", "-brief", "-connect", e.address, *args],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           timeout=30)
+        m = re.search(r"^Ciphersuite: (\S+)$", r.stdout, re.M)
+        return m.group(1) if r.returncode == 0 and m else None
+
+    def test_tls12_default_suites_are_ecdhe_with_aead(self):
+        # As exporter-toolkit's Go refuses by default: RSA key exchange (no
+        # forward secrecy), CBC with SHA-256/384; and CBC at all here.
+        c = self.certs
+        e = self.start_tls_exporter(f"  cert_file: {c.server_cert}\n  key_file: {c.server_key}\n")
+        for suite in ("AES128-SHA", "AES256-SHA", "AES128-SHA256", "AES256-SHA256", "AES128-GCM-SHA256",
+                      "AES256-GCM-SHA384", "ECDHE-RSA-AES128-SHA256", "ECDHE-RSA-AES256-SHA384",
+                      "ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES256-SHA"):
+            with self.subTest(refused=suite):
+                self.assertIsNone(self.handshake(e, "-tls1_2", "-cipher", suite))
+        for suite in ("ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES256-GCM-SHA384", "ECDHE-RSA-CHACHA20-POLY1305"):
+            with self.subTest(accepted=suite):
+                self.assertEqual(self.handshake(e, "-tls1_2", "-cipher", suite), suite)
+        # TLS 1.3 and its suites are untouched.
+        self.assertEqual(self.handshake(e, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256"),
+                         "TLS_AES_128_GCM_SHA256")
+        self.assertEqual(self.handshake(e, "-tls1_3"), "TLS_AES_256_GCM_SHA384")
+
+    def test_cipher_suites_replace_the_defaults(self):
+        # An explicit list is taken as it is, even a suite the defaults leave out.
+        c = self.certs
+        e = self.start_tls_exporter(f"  cert_file: {c.server_cert}\n  key_file: {c.server_key}\n"
+                                    "  cipher_suites: [TLS_RSA_WITH_AES_128_GCM_SHA256, "
+                                    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA]\n")
+        self.assertEqual(self.handshake(e, "-tls1_2", "-cipher", "AES128-GCM-SHA256"), "AES128-GCM-SHA256")
+        self.assertEqual(self.handshake(e, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-SHA"), "ECDHE-RSA-AES128-SHA")
+        self.assertIsNone(self.handshake(e, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256"))
+        # A client offering only the default suites finds none in common.
+        self.assertIsNone(self.handshake(e, "-tls1_2", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:"
+                                         "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305"))
+        self.assertEqual(self.handshake(e, "-tls1_3"), "TLS_AES_256_GCM_SHA384")
 
     def test_bad_tls_files_exit_1_naming_them(self):
         c = self.certs

@@ -2,8 +2,6 @@
 // collect[]/exclude[] parsing and the scrape deadline: the HTTP edge's pure parts.
 #include <gtest/gtest.h>
 
-#include <crypt.h>
-
 #include <chrono>
 #include <string>
 
@@ -11,6 +9,7 @@
 #include "exporter/metrics/query_filter.h"
 #include "exporter/http/web_auth.h"
 #include "exporter/http/web_config.h"
+#include "tests/unit/bcrypt_util.h"
 
 namespace proctree {
 namespace {
@@ -29,15 +28,8 @@ std::string Error(const std::string& yaml) {
   return error;
 }
 
-// A bcrypt hash made here, with libxcrypt, at the lowest cost.
-std::string Bcrypt(const std::string& password, const char* prefix = "$2b$") {
-  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-  EXPECT_NE(crypt_gensalt_rn(prefix, 4, nullptr, 0, setting, sizeof(setting)), nullptr);
-  crypt_data data{};
-  const char* out = crypt_rn(password.c_str(), setting, &data, sizeof(data));
-  EXPECT_NE(out, nullptr);
-  return out ? out : "";
-}
+using proctree::testing::BasicHeader;
+using proctree::testing::Bcrypt;
 
 constexpr const char* kHash = "$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi";  // "fakepassword"
 
@@ -297,38 +289,27 @@ TEST(BasicAuth, BcryptMatches) {
 TEST(BasicAuth, Check) {
   BasicAuth auth({{"alice", Bcrypt("secret")}, {"bob", Bcrypt("hunter2", "$2y$")}});
   ASSERT_TRUE(auth.enabled());
-  EXPECT_TRUE(auth.Check("Basic YWxpY2U6c2VjcmV0"));   // alice:secret
-  EXPECT_TRUE(auth.Check("Basic YWxpY2U6c2VjcmV0"));   // cached
-  EXPECT_TRUE(auth.Check("Basic Ym9iOmh1bnRlcjI="));   // bob:hunter2
-  EXPECT_FALSE(auth.Check("Basic YWxpY2U6c2VjcmV4"));  // alice:secrex
-  EXPECT_FALSE(auth.Check("Basic YWxpY2U6c2VjcmV4"));  // cached failure
-  EXPECT_FALSE(auth.Check("Basic Ym9iOnNlY3JldA=="));  // bob:secret
-  // An unknown user with the dummy hash's own password is still refused.
-  EXPECT_FALSE(auth.Check("Basic bWFsbG9yeTpmYWtlcGFzc3dvcmQ="));  // mallory:fakepassword
-  EXPECT_FALSE(auth.Check(nullptr));
-  EXPECT_FALSE(auth.Check("Bearer x"));
+  const auto granted = [&](const char* header) { return auth.Check(header) == AuthResult::kGranted; };
+  EXPECT_TRUE(granted("Basic YWxpY2U6c2VjcmV0"));   // alice:secret
+  EXPECT_TRUE(granted("Basic YWxpY2U6c2VjcmV0"));   // cached
+  EXPECT_TRUE(granted("Basic Ym9iOmh1bnRlcjI="));   // bob:hunter2
+  EXPECT_FALSE(granted("Basic YWxpY2U6c2VjcmV4"));  // alice:secrex
+  EXPECT_FALSE(granted("Basic YWxpY2U6c2VjcmV4"));  // cached failure
+  EXPECT_FALSE(granted("Basic Ym9iOnNlY3JldA=="));  // bob:secret
+  // An unknown user is checked against a configured user's hash: that
+  // user's password does not let the unknown one in.
+  EXPECT_FALSE(granted("Basic bWFsbG9yeTpzZWNyZXQ="));  // mallory:secret
+  EXPECT_FALSE(granted("Basic bWFsbG9yeTpodW50ZXIy"));  // mallory:hunter2
+  EXPECT_EQ(auth.Check(nullptr), AuthResult::kDenied);
+  EXPECT_EQ(auth.Check("Bearer x"), AuthResult::kDenied);
   EXPECT_FALSE(BasicAuth({}).enabled());
 }
 
 TEST(BasicAuth, CacheIsBounded) {
   BasicAuth auth({{"alice", Bcrypt("secret")}});
-  for (std::size_t i = 0; i < BasicAuth::kCacheSize + 20; ++i) {
-    const std::string pw = "wrong" + std::to_string(i);
-    // base64 of "alice:" + pw, built by hand for the test
-    static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string in = "alice:" + pw, out;
-    for (std::size_t j = 0; j < in.size(); j += 3) {
-      unsigned n = static_cast<unsigned char>(in[j]) << 16;
-      if (j + 1 < in.size()) n |= static_cast<unsigned char>(in[j + 1]) << 8;
-      if (j + 2 < in.size()) n |= static_cast<unsigned char>(in[j + 2]);
-      out += k[(n >> 18) & 63];
-      out += k[(n >> 12) & 63];
-      out += j + 1 < in.size() ? k[(n >> 6) & 63] : '=';
-      out += j + 2 < in.size() ? k[n & 63] : '=';
-    }
-    EXPECT_FALSE(auth.Check(("Basic " + out).c_str()));
-  }
-  EXPECT_TRUE(auth.Check("Basic YWxpY2U6c2VjcmV0"));
+  for (std::size_t i = 0; i < BasicAuth::kCacheSize + 20; ++i)
+    EXPECT_EQ(auth.Check(BasicHeader("alice", "wrong" + std::to_string(i)).c_str()), AuthResult::kDenied);
+  EXPECT_EQ(auth.Check("Basic YWxpY2U6c2VjcmV0"), AuthResult::kGranted);
 }
 
 TEST(QueryFilter, UrlDecode) {
