@@ -217,19 +217,14 @@ bool MetricsPolicy::Allows(std::string_view name) const {
 bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSchemaContext& ctx,
                  Config* out, std::string* error) {
   Config cfg;
-  auto where = [&](const YAML::Mark& m) {
-    std::ostringstream os;
-    os << source << ':' << (m.line + 1) << ':' << (m.column + 1) << ": ";
-    return os.str();
-  };
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
     Parser(ctx).Parse(root, &cfg);
   } catch (const yaml_schema::Invalid& e) {
-    *error = where(e.mark) + e.reason;
+    *error = yaml_schema::Position(source, e.mark) + e.reason;
     return false;
   } catch (const YAML::Exception& e) {
-    *error = where(e.mark) + e.msg;
+    *error = yaml_schema::Position(source, e.mark) + e.msg;
     return false;
   }
   *out = std::move(cfg);

@@ -153,11 +153,8 @@ std::vector<char> ProcessSelection::MatchAll(const Compiled& m, const std::vecto
   if (m.ancestor) {
     const std::vector<char> inner = MatchAll(*m.ancestor, ps, facts, tree);
     // below[i]: some proper ancestor of i matches; filled parents first.
-    std::vector<int> order(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<int>(i);
-    std::sort(order.begin(), order.end(), [&](int a, int b) { return tree.depth(a) < tree.depth(b); });
     std::vector<char> below(n, 0);
-    for (int i : order) {
+    for (int i : tree.ParentsFirst()) {
       int p = tree.parent(i);
       if (p != ProcessTree::kNone)
         below[static_cast<std::size_t>(i)] = inner[static_cast<std::size_t>(p)] || below[static_cast<std::size_t>(p)];
@@ -200,11 +197,8 @@ std::vector<Assignment> ProcessSelection::Assign(const std::vector<ProcessSample
   // Unmatched processes: the nearest matched ancestor's group, else the fallback.
   std::vector<std::string> fallback;
   if (unmatched_.group == UnmatchedPolicy::Group::kAuto) fallback = AutoGroups(ps, tree);
-  std::vector<int> order(n);
-  for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<int>(i);
-  std::sort(order.begin(), order.end(), [&](int a, int b) { return tree.depth(a) < tree.depth(b); });
   std::vector<int> matched_ancestor(n, ProcessTree::kNone);  // nearest matched ancestor-or-self
-  for (int i : order) {
+  for (int i : tree.ParentsFirst()) {
     const auto ui = static_cast<std::size_t>(i);
     const int p = tree.parent(i);
     if (out[ui].selector != -1) {

@@ -31,7 +31,7 @@ inline bool IsHeaderChar(char c) {
 }
 
 inline bool IsAlnum(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool IsBase64Url(char c) { return IsAlnum(c) || c == '-' || c == '_'; }
+inline bool IsBase64Url(char c) { return IsAlnum(c) || c == '-' || c == '_'; }
 
 inline bool EqualsLower(std::string_view s, std::string_view lower) {
   if (s.size() != lower.size()) return false;

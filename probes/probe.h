@@ -1,6 +1,6 @@
 #pragma once
 // The one interface every OS module implements (psutil's per-OS modules
-// behind one API). Scan() must be safe to call from concurrent scrapes.
+// behind one API). The exporter scans from one thread at a time.
 #include <memory>
 #include <optional>
 #include <string>

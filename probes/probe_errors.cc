@@ -63,18 +63,15 @@ void ScanErrors::Parse(std::int64_t pid, std::string_view source, std::string_vi
 
 void ErrorTotals::Merge(const ScanErrors& scan) {
   if (scan.syscall_errors().empty() && scan.parse_errors().empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [k, v] : scan.syscall_errors()) syscall_[k] += v;
   for (const auto& [k, v] : scan.parse_errors()) parse_[k] += v;
 }
 
 std::map<SyscallErrorKey, std::uint64_t> ErrorTotals::syscall_errors() const {
-  std::lock_guard<std::mutex> lock(mu_);
   return syscall_;
 }
 
 std::map<std::string, std::uint64_t> ErrorTotals::parse_errors() const {
-  std::lock_guard<std::mutex> lock(mu_);
   return parse_;
 }
 

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -57,7 +56,7 @@ class ScanErrors {
   std::map<std::string, std::uint64_t> parse_;
 };
 
-// Cumulative counts across scrapes; safe to use from concurrent scrapes.
+// Cumulative counts across scrapes, one scrape at a time.
 class ErrorTotals {
  public:
   void Merge(const ScanErrors& scan);
@@ -65,7 +64,6 @@ class ErrorTotals {
   std::map<std::string, std::uint64_t> parse_errors() const;
 
  private:
-  mutable std::mutex mu_;
   std::map<SyscallErrorKey, std::uint64_t> syscall_;
   std::map<std::string, std::uint64_t> parse_;
 };

@@ -8,7 +8,6 @@ std::vector<std::optional<MemoryDetails>> SmapsCache::Get(const Probe& probe, co
                                                            const Policy& policy, ScanErrors& errors, Skips* skips,
                                                            std::optional<Clock::time_point> deadline) {
   std::vector<std::optional<MemoryDetails>> out(requests.size());
-  std::lock_guard<std::mutex> lock(mu_);
   const Clock::time_point start = now_();
   std::unordered_set<ProcessKey, ProcessKeyHash> wanted;
   wanted.reserve(requests.size() * 2);

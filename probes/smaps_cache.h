@@ -3,12 +3,10 @@
 // is re-read at most once per interval (cached by pid and start time), a
 // per-scrape time budget stops starting new reads once spent, and processes
 // above an rss cap are skipped unless a selector forces them. Each skip is
-// counted by reason. Safe for concurrent scrapes (they share the cache and
-// take turns reading).
+// counted by reason. One scrape at a time (the exporter's ScrapeThread).
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -53,7 +51,6 @@ class SmapsCache {
     MemoryDetails details;
   };
   Now now_;
-  std::mutex mu_;
   std::unordered_map<ProcessKey, Entry, ProcessKeyHash> entries_;
 };
 

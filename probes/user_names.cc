@@ -8,11 +8,8 @@
 namespace proctree {
 
 std::string UserNames::Lookup(std::uint32_t uid) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = cache_.find(uid);
-    if (it != cache_.end()) return it->second;
-  }
+  auto it = cache_.find(uid);
+  if (it != cache_.end()) return it->second;
   std::string name = std::to_string(uid);
   struct passwd pw{};
   struct passwd* result = nullptr;
@@ -20,7 +17,6 @@ std::string UserNames::Lookup(std::uint32_t uid) {
   if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &result) == 0 && result && result->pw_name) {
     name = result->pw_name;
   }
-  std::lock_guard<std::mutex> lock(mu_);
   // The cache is bounded by the number of distinct uids running, which a host bounds.
   cache_.emplace(uid, name);
   return name;

@@ -1,8 +1,7 @@
 #pragma once
 // uid -> user name, resolved once per uid and cached (getpwuid_r can cost an
-// NSS round-trip). Safe for concurrent scrapes.
+// NSS round-trip). One scrape at a time.
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -14,7 +13,6 @@ class UserNames {
   std::string Lookup(std::uint32_t uid);
 
  private:
-  std::mutex mu_;
   std::unordered_map<std::uint32_t, std::string> cache_;
 };
 

@@ -9,7 +9,9 @@ void Fail(const YAML::Node& node, const std::string& reason) { throw Invalid{nod
 
 std::string Position(std::string_view source, const YAML::Mark& m) {
   std::ostringstream os;
-  os << source << ':' << (m.line + 1) << ':' << (m.column + 1) << ": ";
+  os << source;
+  if (m.line >= 0) os << ':' << (m.line + 1) << ':' << (m.column + 1);
+  os << ": ";
   return os.str();
 }
 

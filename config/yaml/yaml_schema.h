@@ -17,7 +17,8 @@ struct Invalid {
 
 [[noreturn]] void Fail(const YAML::Node& node, const std::string& reason);
 
-// "source:line:col: " for a mark (yaml-cpp counts from 0).
+// "source:line:col: " for a mark (yaml-cpp counts from 0); "source: " for
+// a mark with no position (an error about the document as a whole).
 std::string Position(std::string_view source, const YAML::Mark& mark);
 
 // A mapping (or null, read as empty) holding only `keys`, each at most once;

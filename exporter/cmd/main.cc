@@ -2,7 +2,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <pthread.h>
 
 #include "probes/util/build_version.h"
@@ -51,13 +53,12 @@ ExporterFacts LearnAboutSelf(const std::string& procfs) {
   return facts;
 }
 
-}  // namespace
+using ScrapeFn = std::function<std::string(const ScrapeRequest&)>;
 
-int main(int argc, char** argv) {
-  LimitMallocArenas();  // before any thread starts (malloc_arenas.h says why)
-  Flags flags;
+// Flags, --help and --version: an exit code when there is nothing to run.
+std::optional<int> ParseCommandLine(int argc, char** argv, Flags* flags) {
   std::string message;
-  switch (ParseFlags(argc, argv, VersionText(), &flags, &message)) {
+  switch (ParseFlags(argc, argv, VersionText(), flags, &message)) {
     case FlagsOutcome::kExitOk:
       std::fputs(message.c_str(), stdout);
       return 0;
@@ -67,73 +68,72 @@ int main(int argc, char** argv) {
     case FlagsOutcome::kRun:
       break;
   }
-  if (flags.health_check_url)
-    return HealthCheckMain(*flags.health_check_url, std::chrono::milliseconds(static_cast<long long>(
-                                                        flags.health_check_timeout_seconds * 1000)));
+  return std::nullopt;
+}
+
+int HealthCheck(const Flags& flags) {
+  return HealthCheckMain(*flags.health_check_url, std::chrono::milliseconds(static_cast<long long>(
+                                                      flags.health_check_timeout_seconds * 1000)));
+}
+
+void ConfigureLog(const Flags& flags) {
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kLogfmt;
   log::ParseLevel(flags.log_level, &level);
   log::ParseFormat(flags.log_format, &format);
   log::Configure(level, format);
+}
 
+// The catalog, the config and the web config, checked before anything
+// starts; false once the reason is logged.
+bool LoadConfigs(const Flags& flags, ConfigHolder* config, WebConfig* web) {
   std::string error;
   if (!CheckCatalogNames(&error)) {
     log::Error("invalid metric catalog", {{"err", error}});
-    return 1;
+    return false;
   }
-
-  ConfigHolder config(flags.config_file);
-  if (!config.Load(&error)) {
+  if (!config->Load(&error)) {
     log::Error("invalid configuration", {{"file", ConfigName(flags)}, {"err", error}});
-    return 1;
+    return false;
   }
-  WebConfig web;
-  if (!flags.web_config_file.empty()) {
-    if (!LoadWebConfigFile(flags.web_config_file, &web, &error) ||
-        (web.tls.Enabled() && !CheckTlsConfig(web.tls, &error))) {
-      log::Error("invalid web configuration", {{"file", flags.web_config_file}, {"err", error}});
-      return 1;
-    }
+  if (flags.web_config_file.empty()) return true;
+  if (!LoadWebConfigFile(flags.web_config_file, web, &error) ||
+      (web->tls.Enabled() && !CheckTlsConfig(web->tls, &error))) {
+    log::Error("invalid web configuration", {{"file", flags.web_config_file}, {"err", error}});
+    return false;
   }
-  if (flags.config_check) {
-    std::printf("%s: configuration is valid\n", ConfigName(flags));
-    if (!flags.web_config_file.empty()) std::printf("%s: web configuration is valid\n", flags.web_config_file.c_str());
-    return 0;
-  }
+  return true;
+}
 
-  std::unique_ptr<Probe> probe = OpenNativeProbe(flags.procfs, &error);
-  if (!probe) {
-    log::Error("cannot open probe", {{"procfs", flags.procfs}, {"err", error}});
-    return 1;
-  }
-  Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())}, LearnAboutSelf(flags.procfs));
-  auto scrape = [&](const ScrapeRequest& r) {
+int ReportConfigValid(const Flags& flags) {
+  std::printf("%s: configuration is valid\n", ConfigName(flags));
+  if (!flags.web_config_file.empty()) std::printf("%s: web configuration is valid\n", flags.web_config_file.c_str());
+  return 0;
+}
+
+// One scrape with the config in force when it starts, narrowed by the
+// request's collect[]/exclude[].
+ScrapeFn MakeScrape(const Flags& flags, ConfigHolder& config, Scraper& scraper) {
+  return [&flags, &config, &scraper](const ScrapeRequest& r) {
     const auto rc = config.Get();
     ScrapeOptions opts;
-    FamilyFilter filter;  // the edge checked the query string (check_query below)
+    FamilyFilter filter;  // the edge checked the query string (HttpOptions::check_query)
     std::string ignored;
     ParseFamilyFilter(r.query.c_str(), &filter, &ignored);
     opts.families = ScrapeFamilies(rc->enabled, filter, !flags.web_disable_exporter_metrics);
     opts.deadline = r.deadline;
     return scraper.Scrape(*rc, ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()}, opts);
   };
+}
 
-  if (flags.once) {
-    std::string payload = scrape(ScrapeRequest{});
-    std::fwrite(payload.data(), 1, payload.size(), stdout);
-    return std::fflush(stdout) == 0 ? 0 : 1;
-  }
+int WriteOnce(const ScrapeFn& scrape) {
+  const std::string payload = scrape(ScrapeRequest{});
+  std::fwrite(payload.data(), 1, payload.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
 
-  // Block the signals main waits for in every thread CivetWeb starts.
-  sigset_t wait_for;
-  sigemptyset(&wait_for);
-  sigaddset(&wait_for, SIGINT);
-  sigaddset(&wait_for, SIGTERM);
-  sigaddset(&wait_for, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &wait_for, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-
-  auto reload = [&](std::string* err) {
+ReloadFn MakeReload(const Flags& flags, ConfigHolder& config) {
+  return [&flags, &config](std::string* err) {
     if (config.Reload(err)) {
       log::Info("configuration reloaded", {{"file", ConfigName(flags)}});
       return true;
@@ -142,7 +142,9 @@ int main(int argc, char** argv) {
                {{"file", ConfigName(flags)}, {"err", *err}});
     return false;
   };
+}
 
+HttpOptions HttpOptionsFrom(const Flags& flags, const WebConfig& web) {
   HttpOptions http;
   http.listen_addresses = flags.listen_addresses;
   http.telemetry_path = flags.telemetry_path;
@@ -154,10 +156,31 @@ int main(int argc, char** argv) {
     FamilyFilter filter;
     return ParseFamilyFilter(query.c_str(), &filter, err);  // collect[]/exclude[] name families
   };
+  return http;
+}
+
+// Blocks the signals main waits for, in this thread and so in every thread
+// started after (CivetWeb's, the scrape thread).
+sigset_t BlockSignals() {
+  sigset_t wait_for;
+  sigemptyset(&wait_for);
+  sigaddset(&wait_for, SIGINT);
+  sigaddset(&wait_for, SIGTERM);
+  sigaddset(&wait_for, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &wait_for, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return wait_for;
+}
+
+// Serves until SIGINT or SIGTERM; SIGHUP reloads the config.
+int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const ScrapeFn& scrape) {
+  const sigset_t wait_for = BlockSignals();
+  const ReloadFn reload = MakeReload(flags, config);
   // Started after the signal mask above, so it inherits it; outlives the server.
   ScrapeThread scrape_thread(scrape);
+  std::string error;
   auto server = HttpServer::Start(
-      http, [&](const ScrapeRequest& r) { return scrape_thread.Run(r); }, reload, &error);
+      HttpOptionsFrom(flags, web), [&](const ScrapeRequest& r) { return scrape_thread.Run(r); }, reload, &error);
   if (!server) {
     log::Error("cannot start HTTP server", {{"err", error}});
     return 1;
@@ -166,7 +189,6 @@ int main(int argc, char** argv) {
   for (const auto& p : server->BoundAddresses()) ports += (ports.empty() ? "" : ",") + p;
   log::Info("listening", {{"address", ports}, {"telemetry_path", flags.telemetry_path},
                           {"procfs", flags.procfs}, {"version", kVersion}});
-
   for (;;) {
     int sig = 0;
     sigwait(&wait_for, &sig);
@@ -180,4 +202,30 @@ int main(int argc, char** argv) {
   }
   server.reset();
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  LimitMallocArenas();  // before any thread starts (malloc_arenas.h says why)
+  Flags flags;
+  if (const auto exit_code = ParseCommandLine(argc, argv, &flags)) return *exit_code;
+  if (flags.health_check_url) return HealthCheck(flags);
+  ConfigureLog(flags);
+
+  ConfigHolder config(flags.config_file);
+  WebConfig web;
+  if (!LoadConfigs(flags, &config, &web)) return 1;
+  if (flags.config_check) return ReportConfigValid(flags);
+
+  std::string error;
+  std::unique_ptr<Probe> probe = OpenNativeProbe(flags.procfs, &error);
+  if (!probe) {
+    log::Error("cannot open probe", {{"procfs", flags.procfs}, {"err", error}});
+    return 1;
+  }
+  Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())}, LearnAboutSelf(flags.procfs));
+  const ScrapeFn scrape = MakeScrape(flags, config, scraper);
+  if (flags.once) return WriteOnce(scrape);
+  return Serve(flags, config, web, scrape);
 }

@@ -1,12 +1,11 @@
 #pragma once
 // glibc's malloc gives threads up to 8 arenas per CPU, and an arena keeps the
-// memory freed into it. Every CivetWeb worker that serves a scrape leaves
-// that scrape's buffers (~13 MB at 2,000 processes) in its arena, and
-// connections rotate among the workers (Prometheus reconnects whenever its
-// scrape interval is longer than --web.request-timeout), so RSS climbed to
-// ~16 scrapes' worth: 256 MB in the soak (docs/soak.md) where 2 arenas hold
-// ~50 MB. A scrape spends little of its time in malloc, so 2 arenas cost no
-// measurable CPU even with 8 concurrent scrapes.
+// memory freed into it. Scrapes run on one thread (exporter/scrape/
+// scrape_thread.h), but every CivetWeb worker still allocates per request
+// (the payload it sends, its gzip output, TLS buffers), and connections
+// rotate among the workers, so each worker's arena would keep its own
+// high-water mark of those. Two arenas bound that; the workers spend little
+// of their time in malloc, so sharing them costs no measurable CPU.
 namespace proctree {
 
 constexpr int kMallocArenas = 2;

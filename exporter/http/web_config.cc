@@ -299,13 +299,6 @@ bool ParseGoDuration(std::string_view s, double* seconds) {
 bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::string& dir, WebConfig* out,
                     std::string* error) {
   WebConfig c;
-  auto where = [&](const YAML::Mark& m) {
-    std::ostringstream os;
-    os << source;
-    if (m.line >= 0) os << ':' << (m.line + 1) << ':' << (m.column + 1);
-    os << ": ";
-    return os.str();
-  };
   // YAML is UTF-8 here, and Go's yaml (exporter-toolkit) refuses anything else.
   if (const std::size_t bad = FirstInvalidUtf8(yaml); bad != std::string_view::npos) {
     const std::size_t line_start = yaml.rfind('\n', bad == 0 ? 0 : bad - 1);
@@ -327,10 +320,10 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
       if (root["rate_limit"]) ParseRateLimit(root["rate_limit"], &c);
     }
   } catch (const yaml_schema::Invalid& e) {
-    *error = where(e.mark) + e.reason;
+    *error = yaml_schema::Position(source, e.mark) + e.reason;
     return false;
   } catch (const YAML::Exception& e) {
-    *error = where(e.mark) + e.msg;
+    *error = yaml_schema::Position(source, e.mark) + e.msg;
     return false;
   }
   *out = std::move(c);

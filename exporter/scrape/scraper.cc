@@ -171,12 +171,9 @@ Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const Enab
   out.store = smaps_.Get(probe_, reqs, SmapsPolicy(rc.config.memory), smaps_errors, &skips, opts.deadline);
   out.cut_short = opts.deadline && Clock::now() >= *opts.deadline;
   errors_.Merge(smaps_errors);
-  {
-    std::lock_guard<std::mutex> lock(skips_mu_);
-    skips_.interval += skips.interval;
-    skips_.budget += skips.budget;
-    skips_.rss += skips.rss;
-  }
+  skips_.interval += skips.interval;
+  skips_.budget += skips.budget;
+  skips_.rss += skips.rss;
   for (std::size_t k = 0; k < out.store.size(); ++k)
     if (out.store[k]) out.by_process[static_cast<std::size_t>(wanted[k].row)] = &*out.store[k];
   return out;
@@ -190,17 +187,12 @@ TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const En
   for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = selected.assigned[i].group;
   const ProcessSelection& selection = *rc.selection;
   return aggregator_.Aggregate(ps, selected.tree, selection.Roots(ps, selected.facts, selected.tree), group_of,
-                               Clock::now(), selection.always_groups());
+                               selection.always_groups());
 }
 
 ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload) {
-  SmapsCache::Skips skips;
-  {
-    std::lock_guard<std::mutex> lock(skips_mu_);
-    skips = skips_;
-  }
-  return ExporterState{probe_, errors_, skips, scanned.scan.processes.size(), selected.truncated,
-                       deadline_exceeded_.load(), reload, build_, facts_};
+  return ExporterState{probe_, errors_, skips_, scanned.scan.processes.size(), selected.truncated,
+                       deadline_exceeded_, reload, build_, facts_};
 }
 
 std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
@@ -218,7 +210,7 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   const auto t2 = Clock::now();
 
   const Details details = MemoryDetailsStage(rc, enabled, scanned, selected, opts);
-  if (scanned.scan.deadline_exceeded || details.cut_short) deadline_exceeded_.fetch_add(1);
+  if (scanned.scan.deadline_exceeded || details.cut_short) ++deadline_exceeded_;
   const auto t3 = Clock::now();
   const TreeAggregator::Result agg = AggregateStage(rc, enabled, scanned, selected);
   const auto t4 = Clock::now();

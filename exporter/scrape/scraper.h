@@ -1,12 +1,10 @@
 #pragma once
 // One scrape: probe every process, select and group them, read the memory
 // details a selector asked for, aggregate the tree, serialize. Nothing is
-// collected between requests. Safe for concurrent scrapes (the exporter runs
-// them one at a time on its ScrapeThread).
-#include <atomic>
+// collected between requests. One scrape at a time: the exporter runs them
+// on its ScrapeThread, which owns the Scraper's state between scrapes.
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,9 +59,8 @@ class Scraper {
   UserNames users_;
   TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
   SmapsCache smaps_;           // memory details, kept between scrapes
-  std::mutex skips_mu_;
   SmapsCache::Skips skips_;    // cumulative
-  std::atomic<std::uint64_t> deadline_exceeded_{0};
+  std::uint64_t deadline_exceeded_ = 0;
 };
 
 }  // namespace proctree

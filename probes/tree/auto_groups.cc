@@ -16,22 +16,14 @@ bool IsProcessManager(const ProcessSample& s) {
 std::vector<std::string> AutoGroups(const std::vector<ProcessSample>& ps, const ProcessTree& tree) {
   const std::size_t n = ps.size();
   // head[i]: the process whose comm names i's group, or -1. Filled parents
-  // first (by depth), so each process looks only at its parent.
-  std::vector<std::vector<int>> by_depth;
-  for (std::size_t i = 0; i < n; ++i) {
-    auto d = static_cast<std::size_t>(tree.depth(static_cast<int>(i)));
-    if (by_depth.size() <= d) by_depth.resize(d + 1);
-    by_depth[d].push_back(static_cast<int>(i));
-  }
+  // first, so each process looks only at its parent.
   std::vector<int> head(n, ProcessTree::kNone);
-  for (const auto& level : by_depth) {
-    for (int i : level) {
-      const auto ui = static_cast<std::size_t>(i);
-      if (IsProcessManager(ps[ui])) continue;
-      int p = tree.parent(i);
-      bool top = p == ProcessTree::kNone || IsProcessManager(ps[static_cast<std::size_t>(p)]);
-      head[ui] = top ? i : head[static_cast<std::size_t>(p)];
-    }
+  for (int i : tree.ParentsFirst()) {
+    const auto ui = static_cast<std::size_t>(i);
+    if (IsProcessManager(ps[ui])) continue;
+    int p = tree.parent(i);
+    bool top = p == ProcessTree::kNone || IsProcessManager(ps[static_cast<std::size_t>(p)]);
+    head[ui] = top ? i : head[static_cast<std::size_t>(p)];
   }
   std::vector<std::string> group(n);
   for (std::size_t i = 0; i < n; ++i)

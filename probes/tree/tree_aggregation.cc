@@ -1,6 +1,8 @@
 #include "probes/tree/tree_aggregation.h"
 
 #include <algorithm>
+#include <functional>
+#include <iterator>
 #include <map>
 #include <unordered_set>
 
@@ -83,95 +85,77 @@ std::vector<int> RootsWithChildren(const ProcessTree& tree) {
   return roots;
 }
 
-TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample>& ps,
-                                                 const ProcessTree& tree, const std::vector<int>& roots,
+namespace {
+
+// One subtree or group: its members' gauges summed, its counters moved on
+// from what the same unit showed last scrape.
+AggregateTotals Totals(const std::vector<ProcessSample>& ps, const ProcessTree& tree, const std::vector<int>& members,
+                       MonotonicSum& sum, const std::function<bool(const ProcessKey&)>& alive,
+                       std::vector<SumMember>& scratch) {
+  AggregateTotals t;
+  scratch.clear();
+  for (int i : members) {
+    AddGauges(ps[static_cast<std::size_t>(i)], &t);
+    scratch.push_back(Member(ps, tree, i));
+  }
+  t.counters = sum.Update(scratch, alive);
+  MarkCarried(&t);
+  return t;
+}
+
+// A unit that is gone takes its carry with it.
+template <typename Map, typename Seen>
+void DropUnseen(Map& sums, const Seen& seen) {
+  for (auto it = sums.begin(); it != sums.end();) it = seen.count(it->first) ? std::next(it) : sums.erase(it);
+}
+
+}  // namespace
+
+// A root stays selected for as long as it lives, even after its last child
+// is gone, so its counters do not vanish and come back reset.
+std::vector<int> TreeAggregator::RootsToSum(const std::vector<ProcessSample>& ps, const std::vector<int>& roots) const {
+  std::vector<int> all = roots;
+  std::unordered_set<int> selected(roots.begin(), roots.end());
+  for (std::size_t i = 0; i < ps.size(); ++i)
+    if (!selected.count(static_cast<int>(i)) && subtree_sums_.count(KeyOf(ps[i]))) all.push_back(static_cast<int>(i));
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
+                                                 const std::vector<int>& roots,
                                                  const std::vector<std::string>& group_of,
-                                                 std::chrono::steady_clock::time_point scan_started,
                                                  const std::vector<std::string>& always_groups) {
-  Result result;
   std::vector<ProcessKey> alive_keys;
   alive_keys.reserve(ps.size());
   for (const auto& s : ps) alive_keys.push_back(KeyOf(s));
   std::sort(alive_keys.begin(), alive_keys.end());
-  auto alive = [&](const ProcessKey& k) { return std::binary_search(alive_keys.begin(), alive_keys.end(), k); };
+  const std::function<bool(const ProcessKey&)> alive = [&](const ProcessKey& k) {
+    return std::binary_search(alive_keys.begin(), alive_keys.end(), k);
+  };
 
-  std::lock_guard<std::mutex> lock(mu_);
-  const bool advance = scan_started >= last_scan_;
-  if (advance) last_scan_ = scan_started;
-
-  // Subtrees. A root stays selected for as long as it lives, even after
-  // its last child is gone, so its counters do not vanish and come back reset.
-  std::vector<int> all_roots = roots;
-  {
-    std::unordered_set<int> selected(roots.begin(), roots.end());
-    for (std::size_t i = 0; i < ps.size(); ++i)
-      if (!selected.count(static_cast<int>(i)) && subtree_sums_.count(KeyOf(ps[i])))
-        all_roots.push_back(static_cast<int>(i));
-    std::sort(all_roots.begin(), all_roots.end());
-  }
+  Result result;
+  std::vector<SumMember> scratch;
   std::unordered_set<ProcessKey, ProcessKeyHash> roots_seen;
-  std::vector<SumMember> members;
-  for (int r : all_roots) {
-    Subtree st{r, {}};
-    members.clear();
-    AddGauges(ps[static_cast<std::size_t>(r)], &st.totals);
-    members.push_back(Member(ps, tree, r));
-    for (int d : tree.Descendants(r)) {
-      AddGauges(ps[static_cast<std::size_t>(d)], &st.totals);
-      members.push_back(Member(ps, tree, d));
-    }
+  for (int r : RootsToSum(ps, roots)) {
+    std::vector<int> members{r};
+    for (int d : tree.Descendants(r)) members.push_back(d);
     const ProcessKey key = KeyOf(ps[static_cast<std::size_t>(r)]);
     roots_seen.insert(key);
-    if (advance) {
-      st.totals.counters = subtree_sums_[key].Update(members, alive);
-      subtree_last_[key] = st.totals.counters;
-    } else if (auto it = subtree_last_.find(key); it != subtree_last_.end()) {
-      st.totals.counters = it->second;
-    } else {
-      continue;  // a stale scan cannot start a new root's counters
-    }
-    MarkCarried(&st.totals);
-    result.subtrees.push_back(std::move(st));
+    result.subtrees.push_back({r, Totals(ps, tree, members, subtree_sums_[key], alive, scratch)});
   }
 
-  // Groups.
   std::map<std::string, std::vector<int>> by_group;
   for (std::size_t i = 0; i < group_of.size() && i < ps.size(); ++i)
     if (!group_of[i].empty()) by_group[group_of[i]].push_back(static_cast<int>(i));
   for (const auto& g : always_groups) by_group[g];
-  for (const auto& [name, idx] : by_group) {
-    Group g{name, {}};
-    members.clear();
-    for (int i : idx) {
-      AddGauges(ps[static_cast<std::size_t>(i)], &g.totals);
-      members.push_back(Member(ps, tree, i));
-    }
-    if (advance) {
-      g.totals.counters = group_sums_[name].Update(members, alive);
-      group_last_[name] = g.totals.counters;
-    } else if (auto it = group_last_.find(name); it != group_last_.end()) {
-      g.totals.counters = it->second;
-    } else {
-      continue;
-    }
-    MarkCarried(&g.totals);
-    if (idx.empty()) MarkAllProvided(&g.totals);
-    result.groups.push_back(std::move(g));
+  for (const auto& [name, members] : by_group) {
+    result.groups.push_back({name, Totals(ps, tree, members, group_sums_[name], alive, scratch)});
+    if (members.empty()) MarkAllProvided(&result.groups.back().totals);
   }
 
-  if (advance) {
-    // A root that is gone takes its carry with it; so does an empty group.
-    for (auto it = subtree_sums_.begin(); it != subtree_sums_.end();) {
-      if (roots_seen.count(it->first)) { ++it; continue; }
-      subtree_last_.erase(it->first);
-      it = subtree_sums_.erase(it);
-    }
-    for (auto it = group_sums_.begin(); it != group_sums_.end();) {
-      if (by_group.count(it->first)) { ++it; continue; }
-      group_last_.erase(it->first);
-      it = group_sums_.erase(it);
-    }
-  }
+  DropUnseen(subtree_sums_, roots_seen);
+  DropUnseen(group_sums_, by_group);
   return result;
 }
 

@@ -2,11 +2,9 @@
 // Subtree totals (per selected root) and group totals, with counters that
 // never decrease while their root or group lives (see monotonic_sum.h).
 // Keeps the carries between scrapes, so one instance lives as long as the
-// exporter; safe for concurrent scrapes.
+// exporter; one scrape at a time.
 #include <array>
-#include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -53,24 +51,19 @@ class TreeAggregator {
     std::vector<Group> groups;  // sorted by name
   };
 
-  // scan_started orders concurrent scrapes: a scan older than the last one
-  // aggregated reads the carries but does not move them (it would otherwise
-  // look like a drop and inflate the carry).
   // always_groups are reported even with no member (at 0 processes, their
   // counters holding what their members left), so "is my service down" is
-  // an alert on a series rather than on its absence.
+  // an alert on a series rather than on its absence. Scrapes take turns
+  // (ScrapeThread), so each call moves the carries on from the last.
   Result Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
                    const std::vector<int>& roots, const std::vector<std::string>& group_of,
-                   std::chrono::steady_clock::time_point scan_started,
                    const std::vector<std::string>& always_groups = {});
 
  private:
-  std::mutex mu_;
-  std::chrono::steady_clock::time_point last_scan_{};
+  std::vector<int> RootsToSum(const std::vector<ProcessSample>& ps, const std::vector<int>& roots) const;
+
   std::unordered_map<ProcessKey, MonotonicSum, ProcessKeyHash> subtree_sums_;
-  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> subtree_last_;
   std::unordered_map<std::string, MonotonicSum> group_sums_;
-  std::unordered_map<std::string, TreeCounters> group_last_;
 };
 
 // The default roots until a config names them: every process with children.

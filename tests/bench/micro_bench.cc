@@ -295,7 +295,7 @@ void BM_WriteTreeFamilies(benchmark::State& state) {
     TextWriter w(&out);
     const ProcessTree tree = ProcessTree::Build(ps);
     TreeAggregator::Result agg =
-        aggregator.Aggregate(ps, tree, RootsWithChildren(tree), AutoGroups(ps, tree), std::chrono::steady_clock::now());
+        aggregator.Aggregate(ps, tree, RootsWithChildren(tree), AutoGroups(ps, tree));
     WriteTreeFamilies(ps, rows, prefixes, tree, agg, enabled, w);
     bytes = out.size();
     benchmark::DoNotOptimize(out);

@@ -29,6 +29,7 @@
 #include "config/process_selection.h"
 #include "exporter/metrics/metric_catalog.h"
 #include "exporter/scrape/runtime_config.h"
+#include "exporter/scrape/scrape_thread.h"
 #include "exporter/scrape/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "probes/probe_errors.h"
@@ -363,7 +364,15 @@ TEST(ConfigReload, ConcurrentScrapesDuringReloads) {
   std::string error;
   ASSERT_TRUE(holder.Load(&error)) << error;
 
+  // As the exporter runs it: the callers queue on one ScrapeThread, each
+  // scrape takes the config in force when it starts.
   Scraper scraper(*probe, BuildInfo{"test", "test", "linux"});
+  struct NoConfig {};
+  ScrapeThread scrape_thread([&](const ScrapeRequest&) {
+    const auto rc = holder.Get();
+    if (!rc) throw NoConfig{};
+    return scraper.Scrape(*rc, ReloadStatus{holder.last_reload_successful(), holder.last_success_timestamp()});
+  });
   std::atomic<bool> done{false};
   std::atomic<int> scrapes{0}, empty{0}, malformed{0}, null_config{0};
   std::vector<std::thread> threads;
@@ -372,13 +381,13 @@ TEST(ConfigReload, ConcurrentScrapesDuringReloads) {
       int mine = 0;
       // At least a few scrapes each, however fast the reloads finish.
       while (!done.load() || mine < 3) {
-        const auto rc = holder.Get();
-        if (!rc) {
+        std::string payload;
+        try {
+          payload = scrape_thread.Run(ScrapeRequest{});
+        } catch (const NoConfig&) {
           null_config.fetch_add(1);
           continue;
         }
-        const std::string payload =
-            scraper.Scrape(*rc, ReloadStatus{holder.last_reload_successful(), holder.last_success_timestamp()});
         ++mine;
         scrapes.fetch_add(1);
         if (payload.empty()) {

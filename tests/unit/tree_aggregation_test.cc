@@ -13,8 +13,6 @@
 namespace proctree {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-Clock::time_point T(int seconds) { return Clock::time_point{} + std::chrono::seconds(seconds); }
 
 ProcessSample Proc(std::int64_t pid, std::int64_t ppid, std::uint64_t start, double utime, double cutime = 0,
                    double stime = 0, double cstime = 0) {
@@ -56,8 +54,7 @@ struct Scan {
 
 // roots: pids to select; nullopt selects RootsWithChildren. groups: pid -> group name.
 Scan RunScan(TreeAggregator& agg, std::vector<ProcessSample> ps,
-             std::optional<std::vector<std::int64_t>> root_pids, const std::map<std::int64_t, std::string>& groups,
-             Clock::time_point when) {
+             std::optional<std::vector<std::int64_t>> root_pids, const std::map<std::int64_t, std::string>& groups) {
   Scan s;
   s.ps = std::move(ps);
   s.tree = ProcessTree::Build(s.ps);
@@ -70,7 +67,7 @@ Scan RunScan(TreeAggregator& agg, std::vector<ProcessSample> ps,
   std::vector<std::string> group_of(s.ps.size());
   for (std::size_t i = 0; i < s.ps.size(); ++i)
     if (auto it = groups.find(s.ps[i].pid); it != groups.end()) group_of[i] = it->second;
-  s.result = agg.Aggregate(s.ps, s.tree, roots, group_of, when);
+  s.result = agg.Aggregate(s.ps, s.tree, roots, group_of);
   return s;
 }
 
@@ -102,8 +99,7 @@ TEST(TreeAggregationTest, SubtreeAndGroupGauges) {
       with(Proc(103, 100, kStartD, 0), 4, std::nullopt, 100, 700, 30, 40, 50, 2),  // fds read failed
   };
   TreeAggregator agg;
-  Scan s = RunScan(agg, ps, std::vector<std::int64_t>{100, 101}, {{100, "web"}, {101, "web"}, {102, "db"}, {103, "db"}},
-               T(1));
+  Scan s = RunScan(agg, ps, std::vector<std::int64_t>{100, 101}, {{100, "web"}, {101, "web"}, {102, "db"}, {103, "db"}});
   ASSERT_EQ(s.result.subtrees.size(), 2u);
 
   const AggregateTotals* a = s.Subtree(100);
@@ -163,7 +159,7 @@ std::vector<ProcessSample> FullTree(double a_cutime = 0) {
 
 TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
   TreeAggregator agg;
-  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s1.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 20);  // 10 + 5 + 3 + 2
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_system, 3);
@@ -172,7 +168,7 @@ TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
   Scan s2 = RunScan(agg,
                 {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(101, 100, kStartB, 5, 3, 1, 2),
                  Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{100}, {}, T(2));
+                std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_EQ(s2.Subtree(100)->processes, 3u);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
@@ -182,21 +178,21 @@ TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
   Scan s3 = RunScan(agg,
                 {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 11), Proc(101, 100, kStartB, 6, 3, 1, 2),
                  Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{100}, {}, T(3));
+                std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 22);
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_system, 3);
 }
 
 TEST(TreeAggregationTest, ChildAndParentReapedInChainAreNotDoubleCounted) {
   TreeAggregator agg;
-  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 20);
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_system, 3);
   // Between scans C exits and B waits for it, then B exits and A waits for
   // B: A's children times grow by B's own plus C's (user 5 + 3, system
   // 1 + 2). Nothing else ran, so the subtree's CPU is still 20 / 3.
   Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 8, 0, 3), Proc(103, 100, kStartD, 2)},
-                    std::vector<std::int64_t>{100}, {}, T(2));
+                    std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
@@ -204,7 +200,7 @@ TEST(TreeAggregationTest, ChildAndParentReapedInChainAreNotDoubleCounted) {
 
 TEST(TreeAggregationTest, OrphanReparentedOutsideDoesNotDropSubtreeCpu) {
   TreeAggregator agg;
-  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  Scan s1 = RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 20);
 
   // B exits first and A waits for it (A's cutime += B's 5, cstime += 1); C
@@ -212,7 +208,7 @@ TEST(TreeAggregationTest, OrphanReparentedOutsideDoesNotDropSubtreeCpu) {
   Scan s2 = RunScan(agg,
                 {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 5, 0, 1), Proc(102, 1, kStartC, 3, 0, 2),
                  Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{100}, {}, T(2));
+                std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_EQ(s2.Subtree(100)->processes, 2u);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
@@ -222,18 +218,18 @@ TEST(TreeAggregationTest, OrphanReparentedOutsideDoesNotDropSubtreeCpu) {
   Scan s3 = RunScan(agg,
                 {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 5, 0, 1), Proc(102, 1, kStartC, 30, 0, 2),
                  Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{100}, {}, T(3));
+                std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 20);
 }
 
 TEST(TreeAggregationTest, OrphanCaseWithAutoReapedParent) {
   TreeAggregator agg;
-  RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {}, T(1));
+  RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {});
   // B exits and is auto-reaped (A's children times unchanged); C goes to init.
   Scan s2 = RunScan(agg,
                 {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(102, 1, kStartC, 3, 0, 2),
                  Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{100}, {}, T(2));
+                std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
 }
@@ -241,17 +237,17 @@ TEST(TreeAggregationTest, OrphanCaseWithAutoReapedParent) {
 TEST(TreeAggregationTest, GoneRootDropsStateAndReusedPidStartsFresh) {
   TreeAggregator agg;
   Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)},
-                std::vector<std::int64_t>{100}, {}, T(1));
+                std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
   // The child is auto-reaped: A's subtree carries 4.
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {}, T(2));
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
   // A is gone.
-  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {}, T(3));
+  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {});
   EXPECT_TRUE(s3.result.subtrees.empty());
   // A new process reuses pid 100 (different start time): its own values only.
   Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, 9000, 1), Proc(105, 100, 9100, 0.5)},
-                std::vector<std::int64_t>{100}, {}, T(4));
+                std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s4.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s4.Subtree(100)->counters.cpu_user, 1.5);
 }
@@ -262,68 +258,34 @@ TEST(TreeAggregationTest, GoneRootTakesItsCarryWithIt) {
   // counters restart from A's own value.
   TreeAggregator agg;
   RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::vector<std::int64_t>{100},
-      {}, T(1));
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {}, T(2));
+      {});
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
-  RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {}, T(3));
-  Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {}, T(4));
+  RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {});
+  Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s4.Subtree(100)->counters.cpu_user, 10);
 }
 
 TEST(TreeAggregationTest, RootThatLosesLastChildStaysReported) {
   TreeAggregator agg;
   // Default selection: every process with children (init and A).
-  Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::nullopt, {},
-                T(1));
+  Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::nullopt, {});
   ASSERT_EQ(s1.result.subtrees.size(), 2u);
   EXPECT_DOUBLE_EQ(s1.Subtree(1)->counters.cpu_user, 114);
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
 
   // The child exits and A waits for it; A has no children, so the default
   // selection no longer names it, but it lives and stays reported.
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 4)}, std::nullopt, {}, T(2));
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 4)}, std::nullopt, {});
   ASSERT_EQ(s2.result.subtrees.size(), 2u);
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_EQ(s2.Subtree(100)->processes, 1u);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
   EXPECT_DOUBLE_EQ(s2.Subtree(1)->counters.cpu_user, 114);
 
-  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 12, 4)}, std::nullopt, {}, T(3));
+  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 12, 4)}, std::nullopt, {});
   ASSERT_NE(s3.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 16);
-}
-
-TEST(TreeAggregationTest, StaleScanDoesNotMoveCounters) {
-  TreeAggregator agg;
-  const std::map<std::int64_t, std::string> groups = {{100, "app"}, {104, "app"}};
-  Scan s1 = RunScan(agg, {Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::vector<std::int64_t>{100}, groups,
-                T(10));
-  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
-  Scan s2 = RunScan(agg, {Proc(100, 1, kStartA, 12), Proc(104, 100, 1400, 6)}, std::vector<std::int64_t>{100}, groups,
-                T(20));
-  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 18);
-  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.cpu_user, 18);
-
-  // A scan that started at 15 finishes after the one that started at 20:
-  // its lower values must neither show nor inflate the carry.
-  std::vector<ProcessSample> stale = {Proc(100, 1, kStartA, 11), Proc(104, 100, 1400, 5)};
-  stale[0].threads.set(7);
-  Scan s3 = RunScan(agg, stale, std::vector<std::int64_t>{100}, groups, T(15));
-  ASSERT_NE(s3.Subtree(100), nullptr);
-  EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 18);
-  EXPECT_DOUBLE_EQ(s3.Subtree(100)->threads, 7);  // gauges are the scan's own
-  EXPECT_DOUBLE_EQ(s3.Group("app")->counters.cpu_user, 18);
-
-  // A stale scan cannot start counters for a root or group never aggregated.
-  Scan s4 = RunScan(agg, {Proc(100, 1, kStartA, 11), Proc(104, 100, 1400, 5)},
-                std::vector<std::int64_t>{104}, {{104, "other"}}, T(16));
-  EXPECT_EQ(s4.Subtree(104), nullptr);
-  EXPECT_EQ(s4.Group("other"), nullptr);
-
-  Scan s5 = RunScan(agg, {Proc(100, 1, kStartA, 13), Proc(104, 100, 1400, 7)}, std::vector<std::int64_t>{100}, groups,
-                T(30));
-  EXPECT_DOUBLE_EQ(s5.Subtree(100)->counters.cpu_user, 20);
-  EXPECT_DOUBLE_EQ(s5.Group("app")->counters.cpu_user, 20);
 }
 
 TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
@@ -339,7 +301,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
                 {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100),
                  with_io(Proc(101, 100, kStartB, 5), 500, 50), with_io(Proc(102, 101, kStartC, 3), 300, 30),
                  Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{}, groups, T(1));
+                std::vector<std::int64_t>{}, groups);
   ASSERT_EQ(s1.result.groups.size(), 2u);
   EXPECT_DOUBLE_EQ(s1.Group("app")->counters.cpu_user, 18);
   EXPECT_DOUBLE_EQ(s1.Group("app")->counters.io_read, 1800);
@@ -350,7 +312,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   Scan s2 = RunScan(agg,
                 {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100),
                  with_io(Proc(101, 100, kStartB, 5, 3), 800, 80), Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{}, groups, T(2));
+                std::vector<std::int64_t>{}, groups);
   EXPECT_EQ(s2.Group("app")->processes, 2u);
   EXPECT_DOUBLE_EQ(s2.Group("app")->counters.cpu_user, 18);
   EXPECT_DOUBLE_EQ(s2.Group("app")->counters.io_read, 1800);
@@ -359,7 +321,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   // B exits and is auto-reaped (A absorbs nothing): B's last 8 s / 800 B are carried.
   Scan s3 = RunScan(agg,
                 {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100), Proc(103, 100, kStartD, 2)},
-                std::vector<std::int64_t>{}, groups, T(3));
+                std::vector<std::int64_t>{}, groups);
   EXPECT_EQ(s3.Group("app")->processes, 1u);
   EXPECT_DOUBLE_EQ(s3.Group("app")->counters.cpu_user, 18);
   EXPECT_DOUBLE_EQ(s3.Group("app")->counters.io_read, 1800);
@@ -368,7 +330,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   // Growth after that adds on top.
   Scan s4 = RunScan(agg,
                 {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 12), 1100, 100), Proc(103, 100, kStartD, 3)},
-                std::vector<std::int64_t>{}, groups, T(4));
+                std::vector<std::int64_t>{}, groups);
   EXPECT_DOUBLE_EQ(s4.Group("app")->counters.cpu_user, 20);
   EXPECT_DOUBLE_EQ(s4.Group("app")->counters.io_read, 1900);
   EXPECT_DOUBLE_EQ(s4.Group("db")->counters.cpu_user, 3);
@@ -378,7 +340,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   groups[100] = "db";
   Scan s5 = RunScan(agg,
                 {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 12), 1100, 100), Proc(103, 100, kStartD, 3)},
-                std::vector<std::int64_t>{}, groups, T(5));
+                std::vector<std::int64_t>{}, groups);
   EXPECT_EQ(s5.Group("app"), nullptr);  // empty group: not reported
   EXPECT_DOUBLE_EQ(s5.Group("db")->counters.cpu_user, 15);
 }
@@ -421,7 +383,7 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
   Scan s1 = RunScan(agg,
                     {readable(Proc(1, 0, 1, 0)), denied(Proc(100, 1, kStartA, 1)), readable(Proc(101, 100, kStartB, 1)),
                      denied(Proc(103, 100, kStartD, 1))},
-                    std::vector<std::int64_t>{100, 103}, groups, T(1));
+                    std::vector<std::int64_t>{100, 103}, groups);
   EXPECT_EQ(io_figures(*s1.Group("denied")), none);
   EXPECT_EQ(io_figures(*s1.Subtree(103)), none);
   EXPECT_EQ(io_figures(*s1.Group("mixed")), all);
@@ -438,7 +400,7 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
   // B exits unabsorbed (A's io is unknown): its io is carried, so the counter stays,
   // while the gauge has no live member left to provide it.
   Scan s2 = RunScan(agg, {readable(Proc(1, 0, 1, 0)), denied(Proc(100, 1, kStartA, 1)), denied(Proc(103, 100, kStartD, 1))},
-                    std::vector<std::int64_t>{100, 103}, groups, T(2));
+                    std::vector<std::int64_t>{100, 103}, groups);
   const AggregateTotals* mixed = s2.Group("mixed");
   ASSERT_NE(mixed, nullptr);
   EXPECT_FALSE(mixed->has_open_fds);

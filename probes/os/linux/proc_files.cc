@@ -10,16 +10,6 @@
 
 namespace proctree::linux_proc {
 
-namespace {
-struct LinuxDirent64 {
-  std::uint64_t d_ino;
-  std::int64_t d_off;
-  unsigned short d_reclen;
-  unsigned char d_type;
-  char d_name[];
-};
-}  // namespace
-
 bool PidDirGone(int pid_fd) {
   // fstatat opens nothing and reads nothing: one lookup in the pid directory,
   // which procfs refuses once the task is reaped (ESRCH on Linux 6.18;
@@ -69,26 +59,19 @@ bool ReadBuffer::CountDirEntries(int dirfd, const char* name, std::uint64_t* cou
     return false;
   }
   std::uint64_t n_entries = 0;
-  for (;;) {
-    long n = ::syscall(SYS_getdents64, fd, data_.data(), data_.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      *fail = {"getdents64", errno};
-      ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    for (long off = 0; off < n;) {
-      auto* d = reinterpret_cast<LinuxDirent64*>(data_.data() + off);
-      const char* nm = d->d_name;
-      bool dot = nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0));
-      if (!dot) ++n_entries;
-      off += d->d_reclen;
-    }
+  const bool ok = ForEachDirEntry(fd, data_, fail, [&](const char* nm) {
+    const bool dot = nm[0] == '.' && (nm[1] == 0 || (nm[1] == '.' && nm[2] == 0));
+    if (!dot) ++n_entries;
+  });
+  if (!ok) {
+    ::close(fd);
+    return false;
   }
   ::close(fd);
   *count = n_entries;
   return true;
 }
+
+long GetDents64(int fd, char* buf, std::size_t size) { return ::syscall(SYS_getdents64, fd, buf, size); }
 
 }  // namespace proctree::linux_proc

@@ -1,6 +1,7 @@
 #pragma once
 // Raw access to /proc files with one reusable buffer per scan: openat
 // relative to a directory fd, read to EOF, report which syscall failed.
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -21,6 +22,12 @@ struct SyscallFailure {
 // lacks; false when the check itself fails for another reason.
 bool PidDirGone(int pid_fd);
 
+// Reads the entries of the open directory `fd` (getdents64, in `buf`) and
+// calls on_entry(name) for each, "." and ".." included. False with *fail when
+// a read fails; the entries before it have been passed on.
+template <typename OnEntry>
+bool ForEachDirEntry(int fd, std::vector<char>& buf, SyscallFailure* fail, OnEntry on_entry);
+
 class ReadBuffer {
  public:
   explicit ReadBuffer(std::size_t initial = 16 * 1024) : data_(initial) {}
@@ -37,5 +44,33 @@ class ReadBuffer {
  private:
   std::vector<char> data_;
 };
+
+// getdents64's record (linux_dirent64, which glibc does not declare).
+struct LinuxDirent64 {
+  std::uint64_t d_ino;
+  std::int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+long GetDents64(int fd, char* buf, std::size_t size);
+
+template <typename OnEntry>
+bool ForEachDirEntry(int fd, std::vector<char>& buf, SyscallFailure* fail, OnEntry on_entry) {
+  for (;;) {
+    const long n = GetDents64(fd, buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      *fail = {"getdents64", errno};
+      return false;
+    }
+    if (n == 0) return true;
+    for (long off = 0; off < n;) {
+      const auto* d = reinterpret_cast<const LinuxDirent64*>(buf.data() + off);
+      on_entry(static_cast<const char*>(d->d_name));
+      off += d->d_reclen;
+    }
+  }
+}
 
 }  // namespace proctree::linux_proc
