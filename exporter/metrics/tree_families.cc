@@ -13,6 +13,17 @@ struct TotalsFamily {
   void (*write)(TextWriter& w, const std::string& prefix, const AggregateTotals& t);
 };
 
+struct LabelValue {
+  const char* label_value;
+  double value;
+};
+
+// The two samples of a counter split by one label (read/write, user/system).
+void Pair(TextWriter& w, const std::string& p, const char* label, LabelValue a, LabelValue b) {
+  w.Sample(p, {{label, a.label_value}}, a.value);
+  w.Sample(p, {{label, b.label_value}}, b.value);
+}
+
 const TotalsFamily kTotals[] = {
     {Fam::kSubtreeProcesses, Fam::kGroupProcesses,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) { w.Sample(p, static_cast<double>(t.processes)); }},
@@ -30,37 +41,30 @@ const TotalsFamily kTotals[] = {
      }},
     {Fam::kSubtreeCpu, Fam::kGroupCpu,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
-       w.Sample(p, {{"mode", "user"}}, t.counters.cpu_user);
-       w.Sample(p, {{"mode", "system"}}, t.counters.cpu_system);
+       Pair(w, p, "mode", {"user", t.counters.cpu_user}, {"system", t.counters.cpu_system});
      }},
     {Fam::kSubtreeIoBytes, Fam::kGroupIoBytes,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
-       if (!t.has_io_bytes) return;
-       w.Sample(p, {{"direction", "read"}}, t.counters.io_read);
-       w.Sample(p, {{"direction", "write"}}, t.counters.io_write);
+       if (t.has_io_bytes) Pair(w, p, "direction", {"read", t.counters.io_read}, {"write", t.counters.io_write});
      }},
     {Fam::kSubtreePageFaults, Fam::kGroupPageFaults,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
-       w.Sample(p, {{"kind", "minor"}}, t.counters.minor_faults);
-       w.Sample(p, {{"kind", "major"}}, t.counters.major_faults);
+       Pair(w, p, "kind", {"minor", t.counters.minor_faults}, {"major", t.counters.major_faults});
      }},
     {Fam::kSubtreeContextSwitches, Fam::kGroupContextSwitches,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
-       if (!t.has_ctx_switches) return;
-       w.Sample(p, {{"kind", "voluntary"}}, t.counters.ctx_voluntary);
-       w.Sample(p, {{"kind", "involuntary"}}, t.counters.ctx_involuntary);
+       if (t.has_ctx_switches)
+         Pair(w, p, "kind", {"voluntary", t.counters.ctx_voluntary}, {"involuntary", t.counters.ctx_involuntary});
      }},
     {Fam::kSubtreeIoChars, Fam::kGroupIoChars,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
-       if (!t.has_io_chars) return;
-       w.Sample(p, {{"direction", "read"}}, t.counters.io_read_chars);
-       w.Sample(p, {{"direction", "write"}}, t.counters.io_write_chars);
+       if (t.has_io_chars)
+         Pair(w, p, "direction", {"read", t.counters.io_read_chars}, {"write", t.counters.io_write_chars});
      }},
     {Fam::kSubtreeIoSyscalls, Fam::kGroupIoSyscalls,
      [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
-       if (!t.has_io_syscalls) return;
-       w.Sample(p, {{"direction", "read"}}, t.counters.io_read_syscalls);
-       w.Sample(p, {{"direction", "write"}}, t.counters.io_write_syscalls);
+       if (t.has_io_syscalls)
+         Pair(w, p, "direction", {"read", t.counters.io_read_syscalls}, {"write", t.counters.io_write_syscalls});
      }},
 };
 

@@ -410,7 +410,7 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
   // A group the config always exports, with no member: true zeros.
   std::vector<ProcessSample> ps = {readable(Proc(1, 0, 1, 0))};
   ProcessTree tree = ProcessTree::Build(ps);
-  TreeAggregator::Result r = agg.Aggregate(ps, tree, {}, {""}, T(3), {"idle"});
+  TreeAggregator::Result r = agg.Aggregate(ps, tree, {}, {""}, {"idle"});
   ASSERT_EQ(r.groups.size(), 1u);
   EXPECT_EQ(io_figures(r.groups[0].totals), all);
   EXPECT_TRUE(r.groups[0].totals.has_memory[static_cast<std::size_t>(MemType::kSwap)]);

@@ -16,6 +16,12 @@ bool TakeKilobytes(std::string_view v, std::optional<std::uint64_t>* out) {
   *out = kb * 1024;
   return true;
 }
+bool TakeCount(std::string_view v, std::optional<std::uint64_t>* out) {
+  std::uint64_t n = 0;
+  if (!TakeNumber(v, &n)) return false;
+  *out = n;
+  return true;
+}
 }  // namespace
 
 bool ParseStatus(std::string_view text, StatusFields* out) {
@@ -33,7 +39,8 @@ bool ParseStatus(std::string_view text, StatusFields* out) {
           any = true;
         }
         break;
-      case 'V': {
+      case 'V':
+      case 'R': {
         std::optional<std::uint64_t>* field = nullptr;
         if (KeyValue(line, "VmSwap", &v)) field = &out->vm_swap_bytes;
         else if (KeyValue(line, "VmSize", &v)) field = &out->vm_size_bytes;
@@ -41,29 +48,18 @@ bool ParseStatus(std::string_view text, StatusFields* out) {
         else if (KeyValue(line, "VmExe", &v)) field = &out->vm_exe_bytes;
         else if (KeyValue(line, "VmData", &v)) field = &out->vm_data_bytes;
         else if (KeyValue(line, "VmStk", &v)) field = &out->vm_stk_bytes;
-        if (field && !TakeKilobytes(v, field)) return false;
-        break;
-      }
-      case 'R': {
-        std::optional<std::uint64_t>* field = nullptr;
-        if (KeyValue(line, "RssFile", &v)) field = &out->rss_file_bytes;
+        else if (KeyValue(line, "RssFile", &v)) field = &out->rss_file_bytes;
         else if (KeyValue(line, "RssShmem", &v)) field = &out->rss_shmem_bytes;
         if (field && !TakeKilobytes(v, field)) return false;
         break;
       }
       case 'v':
-        if (KeyValue(line, "voluntary_ctxt_switches", &v)) {
-          std::uint64_t n = 0;
-          if (!TakeNumber(v, &n)) return false;
-          out->voluntary_ctxt_switches = n;
-        }
+        if (KeyValue(line, "voluntary_ctxt_switches", &v) && !TakeCount(v, &out->voluntary_ctxt_switches))
+          return false;
         break;
       case 'n':
-        if (KeyValue(line, "nonvoluntary_ctxt_switches", &v)) {
-          std::uint64_t n = 0;
-          if (!TakeNumber(v, &n)) return false;
-          out->nonvoluntary_ctxt_switches = n;
-        }
+        if (KeyValue(line, "nonvoluntary_ctxt_switches", &v) && !TakeCount(v, &out->nonvoluntary_ctxt_switches))
+          return false;
         break;
       default:
         break;
