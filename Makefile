@@ -75,3 +75,20 @@ fuzz-smoke: fuzz-build
 container-test:
 	@scripts/install-deps.sh --container
 	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 tests/container/test_container.py
+
+# The Debian package, $(BUILD_DIR)/deb/proctree-exporter_<version>_<arch>.deb,
+# and `make install` (PREFIX, DESTDIR) of the same files: packaging/install.cmake.
+# Each fixes the install prefix in $(BUILD_DIR) first (the unit and the paths
+# it names follow it); nothing recompiles for that.
+PREFIX ?= /usr/local
+.PHONY: deb install
+deb: deps
+	@scripts/install-deps.sh --package
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target proctree_exporter proctree_exporter_packaging
+	cd $(BUILD_DIR) && cpack -G DEB
+
+install: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target proctree_exporter proctree_exporter_packaging
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR)
