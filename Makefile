@@ -19,9 +19,9 @@ run: build
 
 # The whole suite, as CI runs it: the release build's tests, then the same
 # tests under ASan+UBSan and under TSan, a fuzz smoke run of every target, and
-# the container image built, run and checked. `make test-fast` is the first
-# step alone.
-test: test-fast test-asan test-tsan fuzz-smoke container-test
+# the container image built, run and checked, the Debian package built,
+# installed, run and purged. `make test-fast` is the first step alone.
+test: test-fast test-asan test-tsan fuzz-smoke container-test package-test
 	@echo "make test: every step passed"
 
 test-fast: build
@@ -81,7 +81,7 @@ container-test:
 # Each fixes the install prefix in $(BUILD_DIR) first (the unit and the paths
 # it names follow it); nothing recompiles for that.
 PREFIX ?= /usr/local
-.PHONY: deb install
+.PHONY: deb install package-test
 deb: deps
 	@scripts/install-deps.sh --package
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_FLAGS) >/dev/null
@@ -92,3 +92,9 @@ install: deps
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target proctree_exporter proctree_exporter_packaging
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR)
+
+# The package installed with apt into a clean Debian 12 root (the container
+# test's debootstrapped base), run as its unit would run it, scraped, reloaded,
+# purged; lintian and systemd-analyze verify on it (tests/package/).
+package-test: deb
+	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 tests/package/test_package.py
