@@ -173,14 +173,15 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
 
   if (cut_short) deadline_exceeded_.fetch_add(1);
   if (AnyTreeFamily(enabled) && !scan.deadline_exceeded) {
+    const std::size_t max_depth = rc.config.tree_max_ancestor_depth;
     TreeAggregator::Result agg;
     if (AnyAggregateFamily(enabled)) {
       std::vector<std::string> group_of(ps.size());
       for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = assigned[i].group;
       agg = aggregator_.Aggregate(ps, tree, selection.Roots(ps, facts, tree), group_of, t0,
-                                  selection.always_groups());
+                                  selection.always_groups(), max_depth);
     }
-    WriteTreeFamilies(ps, rows, prefixes, tree, agg, enabled, w);
+    WriteTreeFamilies(ps, rows, prefixes, tree, agg, max_depth, enabled, w);
   }
 
   if (enabled.has(Fam::kProbeErrors)) {
