@@ -12,22 +12,6 @@
 
 namespace proctree {
 
-namespace {
-
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kGlibcMalloc = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-constexpr bool kGlibcMalloc = false;
-#else
-constexpr bool kGlibcMalloc = true;
-#endif
-#else
-constexpr bool kGlibcMalloc = true;
-#endif
-
-}  // namespace
-
 std::size_t ResidentAnonBytes() {
   const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
   if (fd < 0) return 0;
@@ -43,12 +27,12 @@ std::size_t ResidentAnonBytes() {
 
 std::size_t HeapInUseBytes() {
 #if defined(__GLIBC__) && __GLIBC_PREREQ(2, 33)
-  if (!kGlibcMalloc) return 0;
+  if (!kGlibcMallocInUse) return 0;
   // uordblks: in use in the arenas; hblkhd: in chunks of their own mapping.
   const struct mallinfo2 mi = mallinfo2();
   return mi.uordblks + mi.hblkhd;
 #else
-  (void)kGlibcMalloc;
+  (void)kGlibcMallocInUse;
   return 0;
 #endif
 }

@@ -11,18 +11,6 @@
 namespace proctree {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool kGlibcMalloc = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool kGlibcMalloc = false;
-#else
-constexpr bool kGlibcMalloc = true;
-#endif
-#else
-constexpr bool kGlibcMalloc = true;
-#endif
-
 constexpr std::size_t kMiB = std::size_t{1} << 20;
 
 TEST(HeapTrim, PolicyTrimsOnlyWhenResidentIsFarAboveInUse) {
@@ -46,7 +34,7 @@ TEST(HeapTrim, ResidentAnonBytesSeesAnAllocation) {
 // shrinking the heap's top), until the trim gives them back; the next call
 // finds nothing to do.
 TEST(HeapTrim, TrimsAfterASpikeAndNotAgain) {
-  if (!kGlibcMalloc) GTEST_SKIP() << "a sanitizer's allocator, not glibc's";
+  if (!kGlibcMallocInUse) GTEST_SKIP() << "a sanitizer's allocator, not glibc's";
   constexpr std::size_t kBlock = 1024, kBlocks = 256 * 1024;  // 256 MiB
   std::vector<void*> blocks(kBlocks);
   for (auto& b : blocks) {
@@ -72,7 +60,7 @@ TEST(HeapTrim, TrimsAfterASpikeAndNotAgain) {
 }
 
 TEST(HeapTrim, NormalHeapIsNotTrimmed) {
-  if (!kGlibcMalloc) GTEST_SKIP() << "a sanitizer's allocator, not glibc's";
+  if (!kGlibcMallocInUse) GTEST_SKIP() << "a sanitizer's allocator, not glibc's";
   std::vector<std::vector<char>> live;
   for (int i = 0; i < 16; ++i) live.emplace_back(kMiB, 'x');  // in use, not free
   EXPECT_FALSE(TrimHeapIfBloated(HeapInUseBytes()).trimmed);
