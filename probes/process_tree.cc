@@ -82,4 +82,14 @@ std::vector<int> ProcessTree::Descendants(int i) const {
   return out;
 }
 
+std::vector<int> ProcessTree::ParentsFirst() const {
+  // A counting sort on depth; depths are below size().
+  std::vector<std::size_t> start(size() + 1, 0);
+  for (int d : depth_) ++start[static_cast<std::size_t>(d) + 1];
+  for (std::size_t d = 1; d < start.size(); ++d) start[d] += start[d - 1];
+  std::vector<int> out(size());
+  for (std::size_t i = 0; i < size(); ++i) out[start[static_cast<std::size_t>(depth_[i])]++] = static_cast<int>(i);
+  return out;
+}
+
 }  // namespace proctree

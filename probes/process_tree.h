@@ -45,6 +45,9 @@ class ProcessTree {
   std::vector<int> Ancestors(int i) const;
   // children(recursive=True): every descendant, in depth-first order.
   std::vector<int> Descendants(int i) const;
+  // Every index, shallowest first (a parent before its children), in linear
+  // time: for per-process figures that follow from the parent's.
+  std::vector<int> ParentsFirst() const;
 
  private:
   std::vector<int> parent_;

@@ -74,6 +74,25 @@ SumMember Member(const std::vector<ProcessSample>& ps, const ProcessTree& tree, 
   return m;
 }
 
+// Leaves out the roots that max_nesting other roots enclose; returns how many.
+std::size_t KeepShallowRoots(const ProcessTree& tree, std::size_t max_nesting, std::vector<int>* roots) {
+  std::vector<char> is_root(tree.size(), 0);
+  for (int r : *roots) is_root[static_cast<std::size_t>(r)] = 1;
+  std::vector<std::size_t> enclosing(tree.size(), 0);  // selected roots among the proper ancestors
+  for (int i : tree.ParentsFirst()) {
+    const int p = tree.parent(i);
+    if (p != ProcessTree::kNone)
+      enclosing[static_cast<std::size_t>(i)] =
+          enclosing[static_cast<std::size_t>(p)] + static_cast<std::size_t>(is_root[static_cast<std::size_t>(p)]);
+  }
+  const auto kept_end = std::remove_if(roots->begin(), roots->end(), [&](int r) {
+    return enclosing[static_cast<std::size_t>(r)] >= max_nesting;
+  });
+  const auto cut = static_cast<std::size_t>(roots->end() - kept_end);
+  roots->erase(kept_end, roots->end());
+  return cut;
+}
+
 }  // namespace
 
 std::vector<int> RootsWithChildren(const ProcessTree& tree) {
@@ -87,7 +106,8 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
                                                  const ProcessTree& tree, const std::vector<int>& roots,
                                                  const std::vector<std::string>& group_of,
                                                  std::chrono::steady_clock::time_point scan_started,
-                                                 const std::vector<std::string>& always_groups) {
+                                                 const std::vector<std::string>& always_groups,
+                                                 std::size_t max_nesting) {
   Result result;
   std::vector<ProcessKey> alive_keys;
   alive_keys.reserve(ps.size());
@@ -109,6 +129,7 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
         all_roots.push_back(static_cast<int>(i));
     std::sort(all_roots.begin(), all_roots.end());
   }
+  result.roots_cut = KeepShallowRoots(tree, max_nesting, &all_roots);
   std::unordered_set<ProcessKey, ProcessKeyHash> roots_seen;
   std::vector<SumMember> members;
   for (int r : all_roots) {
