@@ -19,9 +19,10 @@ run: build
 
 # The whole suite, as CI runs it: the release build's tests, the soak, then the
 # same tests under ASan+UBSan and under TSan, a fuzz smoke run of every target,
-# and the container image built, run and checked. `make test-fast` is the first
-# step alone (everything but the soak, a few minutes); `make soak` the second.
-test: test-fast soak test-asan test-tsan fuzz-smoke container-test
+# the container image built, run and checked, and the Debian package built,
+# installed, run and purged. `make test-fast` is the first step alone
+# (everything but the soak, a few minutes); `make soak` the second.
+test: test-fast soak test-asan test-tsan fuzz-smoke container-test package-test
 	@echo "make test: every step passed"
 
 test-fast: build
@@ -91,3 +92,26 @@ fuzz-smoke: fuzz-build
 container-test:
 	@scripts/install-deps.sh --container
 	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 tests/container/test_container.py
+
+# The Debian package, $(BUILD_DIR)/deb/proctree-exporter_<version>_<arch>.deb,
+# and `make install` (PREFIX, DESTDIR) of the same files: packaging/install.cmake.
+# Each fixes the install prefix in $(BUILD_DIR) first (the unit and the paths
+# it names follow it); nothing recompiles for that.
+PREFIX ?= /usr/local
+.PHONY: deb install package-test
+deb: deps
+	@scripts/install-deps.sh --package
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target proctree_exporter proctree_exporter_packaging
+	cd $(BUILD_DIR) && cpack -G DEB
+
+install: deps
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target proctree_exporter proctree_exporter_packaging
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD_DIR)
+
+# The package installed with apt into a clean Debian 12 root (the container
+# test's debootstrapped base), run as its unit would run it, scraped, reloaded,
+# purged; lintian and systemd-analyze verify on it (tests/package/).
+package-test: deb
+	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 tests/package/test_package.py

@@ -128,7 +128,13 @@ class Parser {
       }
     }
     if (const YAML::Node t = Section(root, "tree")) {
-      OnlyKeys(t, "tree", {"roots"});
+      OnlyKeys(t, "tree", {"max_ancestor_depth", "roots"});
+      if (t["max_ancestor_depth"]) {
+        out->tree_max_ancestor_depth = Count(t["max_ancestor_depth"], "tree.max_ancestor_depth");
+        if (out->tree_max_ancestor_depth < 1 || out->tree_max_ancestor_depth > kMaxMaxAncestorDepth)
+          Fail(t["max_ancestor_depth"],
+               "tree.max_ancestor_depth must be between 1 and " + std::to_string(kMaxMaxAncestorDepth));
+      }
       if (const YAML::Node r = t["roots"]) {
         if (!r.IsSequence()) Fail(r, "tree.roots must be a list of match conditions");
         for (std::size_t i = 0; i < r.size(); ++i)

@@ -74,12 +74,23 @@ struct Limits {
   std::size_t memory_maps_per_process = 20;
 };
 
+// Deep enough for any real host (systemd, a container runtime, a shell, a
+// build tool and its children stay well below), small enough that a hostile
+// 10,000-deep chain of processes costs 16 ancestor series per process.
+inline constexpr std::size_t kDefaultMaxAncestorDepth = 16;
+inline constexpr std::size_t kMaxMaxAncestorDepth = 1024;
+
 struct Config {
   MetricsPolicy metrics;
   std::vector<ProcessSelector> processes;  // first match wins
   std::vector<std::string> groups;         // always exported, at 0 processes when none runs
   UnmatchedPolicy unmatched;
   std::vector<MatchSpec> tree_roots;       // empty: every process with children
+  // How far up the tree per-process work reaches, so its cost stays linear
+  // in the process count however deep the tree: a process's ancestor series
+  // name its nearest this many ancestors, and it counts in at most this many
+  // subtrees (roots enclosed by this many other roots are left out).
+  std::size_t tree_max_ancestor_depth = kDefaultMaxAncestorDepth;
   LabelPolicy labels;
   Limits limits;
   MemoryPolicy memory;

@@ -2,11 +2,12 @@
 # Installs the Debian 12 packages the build and the tests need, only those
 # missing, so `make run` and `make test` work on a fresh machine as root.
 #
-#   scripts/install-deps.sh [--build | --container]
+#   scripts/install-deps.sh [--build | --container | --package]
 #
 # --build (also PROCTREE_DEPS=build, which reaches it through `make build`):
 # only what compiles the exporter, for the container image's build stage.
 # --container: only what `make container-test` adds (buildah, podman, ...).
+# --package: only what `make deb` and `make package-test` add (lintian, ...).
 set -euo pipefail
 
 packages=(
@@ -35,12 +36,17 @@ case ${1:-${PROCTREE_DEPS:-all}} in
       prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libre2-dev zlib1g-dev
       libssl-dev libcrypt-dev
     ) ;;
+  package | --package)
+    # `make deb` and `make package-test`: the man page from --help, lintian,
+    # dpkg-shlibdeps (dpkg-dev) and file for CPack, systemd-analyze, and
+    # debootstrap for the clean Debian 12 root the package is installed into.
+    packages=(help2man lintian dpkg-dev file systemd debootstrap python3) ;;
   container | --container)
     # A daemonless image build and run (scripts/container-*.sh: vfs storage,
     # runc, a debootstrapped base image), and the test's promtool and python3.
     packages=(buildah podman runc debootstrap prometheus python3) ;;
   *)
-    echo "usage: $0 [--build | --container]" >&2
+    echo "usage: $0 [--build | --container | --package]" >&2
     exit 2 ;;
 esac
 

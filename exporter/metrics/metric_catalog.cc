@@ -51,8 +51,17 @@ const std::vector<FamilyDef> kCatalog = {
     {Fam::kProcessDepth, "proctree_process_depth",
      "Generations between the process and its tree's root (0 for a root).", MetricType::Gauge, G::kStat},
     {Fam::kProcessAncestor, "proctree_process_ancestor",
-     "One series per ancestor of the process; the value is how many generations up (1: parent).",
+     "One series per ancestor of the process, up to tree.max_ancestor_depth of the nearest; the value is how many "
+     "generations up (1: parent).",
      MetricType::Gauge, G::kStat, "ancestor_pid"},
+    {Fam::kTreeAncestorsTruncated, "proctree_tree_ancestors_truncated_processes",
+     "Processes in this scrape with more ancestors than tree.max_ancestor_depth: their proctree_process_ancestor "
+     "series stop at the nearest tree.max_ancestor_depth.",
+     MetricType::Gauge, G::kStat},
+    {Fam::kTreeSubtreesTruncated, "proctree_tree_subtrees_truncated_roots",
+     "Subtree roots left out of this scrape because tree.max_ancestor_depth other roots enclose them "
+     "(each process counts in at most tree.max_ancestor_depth subtrees).",
+     MetricType::Gauge, G::kStat},
     {Fam::kSubtreeProcesses, "proctree_subtree_processes",
      "Processes in the subtree of the root pid, the root included.", MetricType::Gauge, G::kStat},
     {Fam::kSubtreeThreads, "proctree_subtree_threads", "Threads in the subtree of the root pid.",

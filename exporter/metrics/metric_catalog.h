@@ -35,6 +35,8 @@ enum class Fam : int {
   kProcessMemoryMaps,
   kProcessDepth,
   kProcessAncestor,
+  kTreeAncestorsTruncated,
+  kTreeSubtreesTruncated,
   kSubtreeProcesses,
   kSubtreeThreads,
   kSubtreeOpenFds,

@@ -79,10 +79,41 @@ void WriteTotals(bool subtree, const EnabledFamilies& enabled,
   }
 }
 
+// Depth and ancestry of each row. The ancestor series stop at the nearest
+// max_ancestor_depth: one series per (process, ancestor) would grow with the
+// square of a chain's length (2 million series for a 2,000-deep one).
+void WriteAncestry(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
+                   const std::vector<std::string>& prefixes, const ProcessTree& tree,
+                   std::size_t max_ancestor_depth, const EnabledFamilies& enabled, TextWriter& w) {
+  if (enabled.has(Fam::kProcessDepth)) {
+    w.Begin(Fam::kProcessDepth);
+    for (int r : rows) w.Sample(prefixes[static_cast<std::size_t>(r)], tree.depth(r));
+  }
+  if (enabled.has(Fam::kProcessAncestor)) {
+    // parents() is a selector on pid, children(recursive=True) a selector on ancestor_pid.
+    w.Begin(Fam::kProcessAncestor);
+    for (int r : rows) {
+      const auto i = static_cast<std::size_t>(r);
+      std::size_t generation = 0;
+      for (int a = tree.parent(r); a != ProcessTree::kNone && generation < max_ancestor_depth; a = tree.parent(a)) {
+        w.Sample(prefixes[i], {{"ancestor_pid", std::to_string(ps[static_cast<std::size_t>(a)].pid)}},
+                 static_cast<double>(++generation));
+      }
+    }
+  }
+  if (enabled.has(Fam::kTreeAncestorsTruncated)) {
+    std::size_t cut = 0;
+    for (int r : rows) cut += static_cast<std::size_t>(tree.depth(r)) > max_ancestor_depth;
+    w.Begin(Fam::kTreeAncestorsTruncated);
+    w.Sample("", static_cast<double>(cut));
+  }
+}
+
 }  // namespace
 
 bool AnyTreeFamily(const EnabledFamilies& e) {
-  return e.has(Fam::kProcessDepth) || e.has(Fam::kProcessAncestor) || AnyAggregateFamily(e);
+  return e.has(Fam::kProcessDepth) || e.has(Fam::kProcessAncestor) || e.has(Fam::kTreeAncestorsTruncated) ||
+         AnyAggregateFamily(e);
 }
 
 bool AnyAggregateFamily(const EnabledFamilies& e) {
@@ -94,23 +125,11 @@ bool AnyAggregateFamily(const EnabledFamilies& e) {
 void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
                        const std::vector<std::string>& prefixes,
                        const ProcessTree& tree, const TreeAggregator::Result& agg,
-                       const EnabledFamilies& enabled, TextWriter& w) {
-  if (enabled.has(Fam::kProcessDepth)) {
-    w.Begin(Fam::kProcessDepth);
-    for (int r : rows) w.Sample(prefixes[static_cast<std::size_t>(r)], tree.depth(r));
-  }
-  if (enabled.has(Fam::kProcessAncestor)) {
-    // One series per (process, ancestor): parents() is a selector on pid,
-    // children(recursive=True) a selector on ancestor_pid.
-    w.Begin(Fam::kProcessAncestor);
-    for (int r : rows) {
-      const auto i = static_cast<std::size_t>(r);
-      int generation = 0;
-      for (int a = tree.parent(r); a != ProcessTree::kNone; a = tree.parent(a)) {
-        w.Sample(prefixes[i], {{"ancestor_pid", std::to_string(ps[static_cast<std::size_t>(a)].pid)}},
-                 ++generation);
-      }
-    }
+                       std::size_t max_ancestor_depth, const EnabledFamilies& enabled, TextWriter& w) {
+  WriteAncestry(ps, rows, prefixes, tree, max_ancestor_depth, enabled, w);
+  if (enabled.has(Fam::kTreeSubtreesTruncated) && AnyAggregateFamily(enabled)) {
+    w.Begin(Fam::kTreeSubtreesTruncated);
+    w.Sample("", static_cast<double>(agg.roots_cut));
   }
 
   std::vector<std::pair<std::string, const AggregateTotals*>> totals_rows;

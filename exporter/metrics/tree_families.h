@@ -15,10 +15,11 @@ bool AnyTreeFamily(const EnabledFamilies& enabled);
 bool AnyAggregateFamily(const EnabledFamilies& enabled);
 
 // prefixes: ProcessLabelPrefixes() of the same scan; rows: the processes
-// with per-process series.
+// with per-process series; max_ancestor_depth: tree.max_ancestor_depth, the
+// most proctree_process_ancestor series a process gets (its nearest ancestors).
 void WriteTreeFamilies(const std::vector<ProcessSample>& ps, const std::vector<int>& rows,
                        const std::vector<std::string>& prefixes,
                        const ProcessTree& tree, const TreeAggregator::Result& agg,
-                       const EnabledFamilies& enabled, TextWriter& w);
+                       std::size_t max_ancestor_depth, const EnabledFamilies& enabled, TextWriter& w);
 
 }  // namespace proctree

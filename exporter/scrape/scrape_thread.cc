@@ -1,7 +1,11 @@
 #include "exporter/scrape/scrape_thread.h"
 
 #include <exception>
+#include <string>
 #include <utility>
+
+#include "exporter/scrape/heap_trim.h"
+#include "probes/util/log.h"
 
 namespace proctree {
 
@@ -46,10 +50,30 @@ void ScrapeThread::Loop() {
     } catch (...) {
       job->error = std::current_exception();
     }
+    const std::size_t in_use = HeapInUseBytes();  // the payload still held: what a scrape this size needs
     lock.lock();
     job->done = true;
     finished_.notify_all();
+    lock.unlock();
+    TrimAfterScrape(in_use);
+    lock.lock();
   }
+}
+
+// Runs after the payload was handed over, so the request does not wait for it.
+void ScrapeThread::TrimAfterScrape(std::size_t in_use) {
+  const HeapTrimResult r = TrimHeapIfBloated(in_use);
+  if (!r.trimmed) {
+    if (log::Enabled(log::Level::kDebug))
+      log::Debug("heap after scrape", {{"heap_in_use_bytes", std::to_string(r.in_use_bytes)},
+                                       {"resident_anon_bytes", std::to_string(r.resident_bytes)}});
+    return;
+  }
+  log::Info("returned a scrape spike's free memory to the kernel",
+            {{"heap_in_use_bytes", std::to_string(r.in_use_bytes)},
+             {"resident_anon_bytes", std::to_string(r.resident_bytes)},
+             {"resident_anon_bytes_after", std::to_string(r.resident_after)},
+             {"trim_seconds", std::to_string(r.seconds)}});
 }
 
 }  // namespace proctree

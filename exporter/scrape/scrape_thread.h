@@ -19,6 +19,7 @@
 // time spent queued counts against it. --web.max-requests still bounds how
 // many wait.
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -44,6 +45,10 @@ class ScrapeThread {
  private:
   struct Job;
   void Loop();
+  // malloc_trim after a scrape that left far more memory resident than it
+  // had in use at its end, in_use (exporter/scrape/heap_trim.h); a normal scrape
+  // pays one mallinfo2 and one read of /proc/self/statm.
+  void TrimAfterScrape(std::size_t in_use);
 
   const MetricsFn scrape_;
   std::mutex mu_;

@@ -122,6 +122,7 @@ SmapsCache::Policy SmapsPolicy(const MemoryPolicy& mp) {
 }  // namespace
 
 struct Scraper::Scanned {
+  Clock::time_point started;  // when the scan began: the phases are timed from it
   ScanResult scan;
   std::optional<ProcessSample> self;
 };
@@ -143,6 +144,7 @@ struct Scraper::Details {
 Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
                                     const ScrapeOptions& opts) {
   Scanned out;
+  out.started = Clock::now();
   ScanErrors scan_errors(DebugLogger());
   const ScanRequest req = ScanRequestFor(rc, enabled, opts);
   if (!req.groups.empty()) out.scan = probe_.Scan(req, scan_errors);
@@ -187,7 +189,7 @@ TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const En
   for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = selected.assigned[i].group;
   const ProcessSelection& selection = *rc.selection;
   return aggregator_.Aggregate(ps, selected.tree, selection.Roots(ps, selected.facts, selected.tree), group_of,
-                               selection.always_groups());
+                               selection.always_groups(), rc.config.tree_max_ancestor_depth);
 }
 
 ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload) {
@@ -197,8 +199,8 @@ ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, c
 
 std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
   const EnabledFamilies& enabled = opts.families ? *opts.families : rc.enabled;
-  const auto t0 = Clock::now();
   const Scanned scanned = ScanStage(rc, enabled, opts);
+  const auto t0 = scanned.started;
   const auto& ps = scanned.scan.processes;
   const auto t1 = Clock::now();
 
@@ -223,7 +225,7 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   WriteMemoryMapFamilies(selected.rows, prefixes, details.by_process, rc.config.limits.memory_maps_per_process,
                          enabled, w);
   if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
-    WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, enabled, w);
+    WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, rc.config.tree_max_ancestor_depth, enabled, w);
   WriteExporterFamilies(State(scanned, selected, reload), enabled, w);
   if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
 

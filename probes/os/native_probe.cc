@@ -4,6 +4,7 @@
 #include "probes/os/linux/capabilities.h"
 #include "probes/os/linux/linux_probe.h"
 #include "probes/os/linux/namespace_info.h"
+#include "probes/os/linux/self_memory.h"
 #else
 #error "no OS module for this platform (probes/os/)"
 #endif
@@ -25,5 +26,7 @@ SelfView InspectSelf(const std::string& root) {
   v.pid_namespace_meaning = DescribePidNamespaceInfo(v.pid_namespace);
   return v;
 }
+
+std::size_t ResidentAnonBytes() { return StatmResidentAnonBytes(); }
 
 }  // namespace proctree

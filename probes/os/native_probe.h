@@ -1,6 +1,7 @@
 #pragma once
 // The one place that picks the OS module this binary is built for; nothing
 // else names a module. A second module (probes/os/<os>/) is chosen here.
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -15,5 +16,9 @@ std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* err
 
 // The exporter's own privileges and the processes `root` shows it.
 SelfView InspectSelf(const std::string& root);
+
+// Anonymous memory resident in this process, or 0 when it cannot tell
+// (Linux: statm's resident - shared, from the real /proc).
+std::size_t ResidentAnonBytes();
 
 }  // namespace proctree

@@ -51,6 +51,25 @@ TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
   return v;
 }
 
+ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const KeySet& exited, KeyMap* memo) const {
+  // Memoized along each walk, so a whole chain that exited at once (N
+  // members, each N-k exited parents up) costs N steps, not N^2/2. A key
+  // maps to itself while its walk is under way: meeting it again is a cycle
+  // (a torn snapshot), which ends at that exited key, so nobody absorbs it.
+  std::vector<ProcessKey> path;
+  while (exited.count(up)) {
+    const auto [it, fresh] = memo->try_emplace(up, up);
+    if (!fresh) {
+      up = it->second;
+      break;
+    }
+    path.push_back(up);
+    up = last_.at(up).parent;
+  }
+  for (const ProcessKey& k : path) (*memo)[k] = up;
+  return up;
+}
+
 TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
                                   const std::function<bool(const ProcessKey&)>& alive) {
   const std::uint64_t epoch = ++epoch_;
@@ -77,18 +96,18 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
   std::vector<std::pair<ProcessKey, bool>> departed;  // key, still alive
   for (const auto& [key, l] : last_)
     if (l.seen != epoch) departed.emplace_back(key, alive(key));
-  std::unordered_set<ProcessKey, ProcessKeyHash> exited;
+  KeySet exited;
   for (const auto& [key, is_alive] : departed)
     if (!is_alive) exited.insert(key);
   std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by;
+  KeyMap nearest;
   for (const auto& [key, is_alive] : departed) {
     const Last& l = last_.at(key);
     if (is_alive) {
       carry_ += l.value;  // moved out alive: its counters left with it
       continue;
     }
-    ProcessKey up = l.parent;
-    for (std::size_t hops = 0; exited.count(up) && hops < last_.size(); ++hops) up = last_.at(up).parent;
+    const ProcessKey up = NearestNotExited(l.parent, exited, &nearest);
     if (is_member(up)) reaped_by[up] += l.value;
     else carry_ += l.value;  // nobody inside can have absorbed it
   }

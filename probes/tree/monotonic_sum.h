@@ -15,6 +15,7 @@
 // one, so no path can make it drop.
 #include <functional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "probes/tree/process_tree.h"
@@ -68,6 +69,11 @@ class MonotonicSum {
   // Updated in place, not rebuilt: a scrape touches every member of every
   // subtree, and rebuilding cost an allocation per member per scrape.
   std::unordered_map<ProcessKey, Last, ProcessKeyHash> last_;
+  using KeySet = std::unordered_set<ProcessKey, ProcessKeyHash>;
+  using KeyMap = std::unordered_map<ProcessKey, ProcessKey, ProcessKeyHash>;
+  // From an exited member's parent up: the nearest, by last seen parents,
+  // that did not exit too (the one that may have absorbed it).
+  ProcessKey NearestNotExited(ProcessKey up, const KeySet& exited, KeyMap* memo) const;
   std::uint64_t epoch_ = 0;
   TreeCounters carry_;
   TreeCounters total_;

@@ -76,6 +76,25 @@ SumMember Member(const std::vector<ProcessSample>& ps, const ProcessTree& tree, 
   return m;
 }
 
+// Leaves out the roots that max_nesting other roots enclose; returns how many.
+std::size_t KeepShallowRoots(const ProcessTree& tree, std::size_t max_nesting, std::vector<int>* roots) {
+  std::vector<char> is_root(tree.size(), 0);
+  for (int r : *roots) is_root[static_cast<std::size_t>(r)] = 1;
+  std::vector<std::size_t> enclosing(tree.size(), 0);  // selected roots among the proper ancestors
+  for (int i : tree.ParentsFirst()) {
+    const int p = tree.parent(i);
+    if (p != ProcessTree::kNone)
+      enclosing[static_cast<std::size_t>(i)] =
+          enclosing[static_cast<std::size_t>(p)] + static_cast<std::size_t>(is_root[static_cast<std::size_t>(p)]);
+  }
+  const auto kept_end = std::remove_if(roots->begin(), roots->end(), [&](int r) {
+    return enclosing[static_cast<std::size_t>(r)] >= max_nesting;
+  });
+  const auto cut = static_cast<std::size_t>(roots->end() - kept_end);
+  roots->erase(kept_end, roots->end());
+  return cut;
+}
+
 }  // namespace
 
 std::vector<int> RootsWithChildren(const ProcessTree& tree) {
@@ -125,7 +144,8 @@ std::vector<int> TreeAggregator::RootsToSum(const std::vector<ProcessSample>& ps
 TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
                                                  const std::vector<int>& roots,
                                                  const std::vector<std::string>& group_of,
-                                                 const std::vector<std::string>& always_groups) {
+                                                 const std::vector<std::string>& always_groups,
+                                                 std::size_t max_nesting) {
   std::vector<ProcessKey> alive_keys;
   alive_keys.reserve(ps.size());
   for (const auto& s : ps) alive_keys.push_back(KeyOf(s));
@@ -135,9 +155,11 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
   };
 
   Result result;
+  std::vector<int> all_roots = RootsToSum(ps, roots);
+  result.roots_cut = KeepShallowRoots(tree, max_nesting, &all_roots);
   std::vector<SumMember> scratch;
   std::unordered_set<ProcessKey, ProcessKeyHash> roots_seen;
-  for (int r : RootsToSum(ps, roots)) {
+  for (int r : all_roots) {
     std::vector<int> members{r};
     for (int d : tree.Descendants(r)) members.push_back(d);
     const ProcessKey key = KeyOf(ps[static_cast<std::size_t>(r)]);

@@ -5,6 +5,7 @@
 // exporter; one scrape at a time.
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -49,15 +50,22 @@ class TreeAggregator {
   struct Result {
     std::vector<Subtree> subtrees;
     std::vector<Group> groups;  // sorted by name
+    std::size_t roots_cut = 0;  // roots left out by max_nesting
   };
 
   // always_groups are reported even with no member (at 0 processes, their
   // counters holding what their members left), so "is my service down" is
   // an alert on a series rather than on its absence. Scrapes take turns
   // (ScrapeThread), so each call moves the carries on from the last.
+  // max_nesting (tree.max_ancestor_depth): a root that this many other
+  // selected roots enclose is left out, so each process counts in at most
+  // max_nesting subtrees. Without it every process of a chain N deep, each
+  // a root (the default selects every process with children), would be a
+  // member of up to N subtrees: N^2/2 members to sum and to keep carries for.
   Result Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
                    const std::vector<int>& roots, const std::vector<std::string>& group_of,
-                   const std::vector<std::string>& always_groups = {});
+                   const std::vector<std::string>& always_groups = {},
+                   std::size_t max_nesting = std::numeric_limits<std::size_t>::max());
 
  private:
   std::vector<int> RootsToSum(const std::vector<ProcessSample>& ps, const std::vector<int>& roots) const;

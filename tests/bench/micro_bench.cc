@@ -296,7 +296,7 @@ void BM_WriteTreeFamilies(benchmark::State& state) {
     const ProcessTree tree = ProcessTree::Build(ps);
     TreeAggregator::Result agg =
         aggregator.Aggregate(ps, tree, RootsWithChildren(tree), AutoGroups(ps, tree));
-    WriteTreeFamilies(ps, rows, prefixes, tree, agg, enabled, w);
+    WriteTreeFamilies(ps, rows, prefixes, tree, agg, kDefaultMaxAncestorDepth, enabled, w);
     bytes = out.size();
     benchmark::DoNotOptimize(out);
   }

@@ -101,5 +101,15 @@ TEST(ConfigExamples, EmbeddedDefaultParsesToTheStructDefaults) {
   for (const auto& d : Catalog()) EXPECT_TRUE(enabled.has(d.id)) << d.name;
 }
 
+TEST(ConfigExamples, EmbeddedDefaultBoundsAncestorDepth) {
+  Config cfg;
+  std::string error;
+  ASSERT_TRUE(ParseConfig(EmbeddedDefaultConfig(), "<embedded default>", ConfigSchemaContext{CatalogNames()}, &cfg,
+                          &error))
+      << error;
+  EXPECT_EQ(cfg.tree_max_ancestor_depth, kDefaultMaxAncestorDepth);
+  EXPECT_TRUE(cfg.tree_roots.empty()) << "every process with children stays a root";
+}
+
 }  // namespace
 }  // namespace proctree

@@ -91,7 +91,8 @@ TEST(ConfigSchema, UnknownKeyInOtherSections) {
             "t.yml:2:3: unknown key \"alow\" in metrics (allowed: allow, deny)");
   EXPECT_EQ(ErrorOf("unmatched:\n  groups: auto\n"),
             "t.yml:2:3: unknown key \"groups\" in unmatched (allowed: group, memory, per_process)");
-  EXPECT_EQ(ErrorOf("tree:\n  root: []\n"), "t.yml:2:3: unknown key \"root\" in tree (allowed: roots)");
+  EXPECT_EQ(ErrorOf("tree:\n  root: []\n"),
+            "t.yml:2:3: unknown key \"root\" in tree (allowed: max_ancestor_depth, roots)");
   EXPECT_EQ(ErrorOf("limits:\n  max_process: 3\n"),
             "t.yml:2:3: unknown key \"max_process\" in limits (allowed: max_processes, memory_maps_per_process)");
 }
@@ -448,6 +449,19 @@ TEST(ConfigSchema, DenyWinsOverAllowWithGlobs) {
   EXPECT_FALSE(e.has(Fam::kSubtreeIoBytes));
   EXPECT_FALSE(e.has(Fam::kGroupProcesses));
   EXPECT_FALSE(e.RequiredGroups().has(FieldGroup::kIo));
+}
+
+TEST(ConfigSchema, MaxAncestorDepth) {
+  EXPECT_EQ(Parsed("metrics:\n  allow: ['*']\n").tree_max_ancestor_depth, 16u);
+  EXPECT_EQ(Parsed("tree:\n  max_ancestor_depth: 3\n").tree_max_ancestor_depth, 3u);
+  EXPECT_EQ(Parsed("tree:\n  max_ancestor_depth: 1024\n").tree_max_ancestor_depth, 1024u);
+  EXPECT_EQ(ErrorOf("tree:\n  max_ancestor_depth: 0\n"),
+            "t.yml:2:23: tree.max_ancestor_depth must be between 1 and 1024");
+  EXPECT_EQ(ErrorOf("tree:\n  max_ancestor_depth: 1025\n"),
+            "t.yml:2:23: tree.max_ancestor_depth must be between 1 and 1024");
+  EXPECT_EQ(ErrorOf("tree:\n  max_ancestor_depth: -1\n"), "t.yml:2:23: tree.max_ancestor_depth must be a whole number");
+  EXPECT_EQ(ErrorOf("tree:\n  max_ancestor_depth: [16]\n"),
+            "t.yml:2:23: tree.max_ancestor_depth must be a whole number");
 }
 
 TEST(ConfigSchema, DenyByExactNameWinsOverAllowStar) {

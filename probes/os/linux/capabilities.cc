@@ -1,11 +1,10 @@
 #include "probes/os/linux/capabilities.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 
-#include "probes/util/file_read.h"
+#include "probes/os/linux/proc_files.h"
 #include "probes/util/strings.h"
 
 namespace proctree {
@@ -50,8 +49,10 @@ std::optional<std::uint64_t> ParseCapEff(std::string_view status) {
 Privileges ReadOwnPrivileges(const std::string& status_path) {
   Privileges p;
   p.euid = static_cast<std::uint32_t>(geteuid());
-  std::string status;
-  if (!ReadWholeFile(status_path, &status)) return p;
+  linux_proc::ReadBuffer buf;
+  linux_proc::SyscallFailure fail;
+  std::string_view status;
+  if (!buf.ReadAt(AT_FDCWD, status_path.c_str(), &status, &fail)) return p;
   p.cap_eff = ParseCapEff(status);
   return p;
 }

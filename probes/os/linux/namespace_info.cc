@@ -1,15 +1,15 @@
 #include "probes/os/linux/namespace_info.h"
 
 #include <sys/statfs.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
-#include <fstream>
 #include <sstream>
 
 #include "probes/util/utf8.h"
-#include "probes/util/file_read.h"
+#include "probes/os/linux/proc_files.h"
 #include "probes/util/strings.h"
 
 namespace proctree {
@@ -67,8 +67,11 @@ PidNamespaceInfo ReadPidNamespaceInfo(const std::string& procfs, const std::stri
     if (errno == ENOENT) info.view = ProcfsView::kOther;
     return info;
   }
-  std::string status;
-  ReadWholeFile(procfs + "/" + std::string(self, static_cast<std::size_t>(n)) + "/status", &status);
+  const std::string status_path = procfs + "/" + std::string(self, static_cast<std::size_t>(n)) + "/status";
+  linux_proc::ReadBuffer buf;
+  linux_proc::SyscallFailure fail;
+  std::string_view status;
+  if (!buf.ReadAt(AT_FDCWD, status_path.c_str(), &status, &fail)) status = {};
   const int levels = NspidCount(status);
   if (levels == 1) {
     info.view = ProcfsView::kOwn;
