@@ -12,6 +12,7 @@
 
 #include "exporter/http/gzip.h"
 #include "probes/util/log.h"
+#include "probes/util/strings.h"
 #include "exporter/http/web_auth.h"
 #include "exporter/http/web_tls.h"
 
@@ -90,25 +91,7 @@ const char* BadFraming(const mg_request_info* ri) {
 // Dot segments were removed by CivetWeb before decoding, so an encoded one
 // ("/%2e%2e/") stays in the path and routes nowhere.
 bool DecodePath(const char* raw, std::string* out) {
-  auto hex = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  out->clear();
-  for (const char* p = raw; *p; ++p) {
-    if (*p != '%') {
-      out->push_back(*p);
-      continue;
-    }
-    if (!p[1] || !p[2] || hex(p[1]) < 0 || hex(p[2]) < 0) return false;
-    const char c = static_cast<char>(hex(p[1]) * 16 + hex(p[2]));
-    if (c == '\0') return false;
-    out->push_back(c);
-    p += 2;
-  }
-  return true;
+  return PercentDecode(raw, out, /*plus_is_space=*/false) && out->find('\0') == std::string::npos;
 }
 
 class Handler {
