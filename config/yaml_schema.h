@@ -1,6 +1,7 @@
 #pragma once
 // Strict YAML reading shared by the config file and the web config file:
 // every error carries the node, so it can name file, line and column.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,12 @@ std::string Position(std::string_view source, const YAML::Mark& mark);
 // A mapping (or null, read as empty) holding only `keys`, each at most once;
 // the error lists the allowed keys in the order given.
 void OnlyKeys(const YAML::Node& map, const std::string& where, const std::vector<std::string>& keys);
+
+// How many nodes a reader of the document visits, an alias counting each
+// time it is used: a few KB of aliases can stand for millions of entries
+// (or for a cycle), which yaml-cpp shares but the schema readers would copy.
+// Throws Invalid, at the root, once the count passes max_nodes.
+void LimitExpandedNodes(const YAML::Node& root, std::size_t max_nodes, const std::string& what);
 
 std::string String(const YAML::Node& n, const std::string& where);
 std::vector<std::string> StringList(const YAML::Node& n, const std::string& where);
