@@ -237,7 +237,7 @@ bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSch
   };
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    yaml_schema::LimitExpandedNodes(root, kMaxConfigNodes, "the config");
+    yaml_schema::LimitExpansion(root, {kMaxConfigNodes, kMaxConfigFileBytes}, "the config");
     Parser(ctx).Parse(root, &cfg);
   } catch (const yaml_schema::Invalid& e) {
     *error = where(e.mark) + e.reason;

@@ -99,7 +99,9 @@ struct Config {
 // Caps on what one config may hold, so that a file under the 1 MiB size cap
 // (config/regular_file.h) cannot stand, through YAML aliases, for millions of
 // entries: each selector compiles its regexes and keeps them while in force.
-inline constexpr std::size_t kMaxConfigNodes = 100000;  // YAML nodes, an alias counting each time it is used
+// With aliases expanded, a config may hold no more scalar text than a file
+// without aliases could (kMaxConfigFileBytes), in at most kMaxConfigNodes nodes.
+inline constexpr std::size_t kMaxConfigNodes = 100000;
 inline constexpr std::size_t kMaxSelectors = 1000;      // processes[]
 inline constexpr std::size_t kMaxGroups = 1000;         // groups[]
 

@@ -30,15 +30,18 @@ void OnlyKeys(const YAML::Node& map, const std::string& where, const std::vector
   }
 }
 
-void LimitExpandedNodes(const YAML::Node& root, std::size_t max_nodes, const std::string& what) {
+void LimitExpansion(const YAML::Node& root, const ExpansionLimits& limits, const std::string& what) {
   // A stack, not recursion, as nesting may be deep; nodes count as they are
   // pushed, so the stack too stays below max_nodes.
   std::vector<YAML::Node> todo;
-  std::size_t seen = 0;
+  std::size_t nodes = 0, bytes = 0;
   auto visit = [&](const YAML::Node& n) {
-    if (++seen > max_nodes)
-      Fail(root, what + " expands to more than " + std::to_string(max_nodes) +
+    if (++nodes > limits.max_nodes)
+      Fail(root, what + " expands to more than " + std::to_string(limits.max_nodes) +
                      " YAML nodes (an alias counts each time it is used)");
+    if (n.IsScalar() && (bytes += n.Scalar().size()) > limits.max_scalar_bytes)
+      Fail(root, what + " expands to more than " + std::to_string(limits.max_scalar_bytes) +
+                     " bytes of YAML scalars (an alias counts each time it is used)");
     todo.push_back(n);
   };
   visit(root);

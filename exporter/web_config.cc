@@ -317,7 +317,7 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
   }
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
-    LimitExpandedNodes(root, kMaxWebConfigNodes, "the web config");
+    LimitExpansion(root, {kMaxWebConfigNodes, kMaxConfigFileBytes}, "the web config");
     if (root.IsDefined() && !root.IsNull()) {
       OnlyKeys(root, "the web config", {"tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"});
       if (root["tls_server_config"]) ParseTls(root["tls_server_config"], dir, &c.tls);

@@ -58,7 +58,8 @@ struct WebConfig {
 };
 
 // YAML nodes one web config may expand to, an alias counting each time it
-// is used (yaml_schema::LimitExpandedNodes).
+// is used; its scalars, so expanded, may hold at most kMaxConfigFileBytes
+// (yaml_schema::LimitExpansion).
 inline constexpr std::size_t kMaxWebConfigNodes = 100000;
 
 // Parses `yaml`; `source` names it in errors ("file:line:col: reason") and

@@ -5,7 +5,8 @@
 read only when they are regular files of at most 1 MiB (config/regular_file.h),
 opened without blocking: a directory, a FIFO, /dev/zero or a 2 MiB file is
 refused at once with an error naming the path; a config whose YAML aliases
-expand to more than 100,000 nodes (or 1,000 selectors) is refused too. A
+expand to more than 100,000 nodes or 1 MiB of scalars (or 1,000 selectors) is
+refused too. A
 reload to such a file is rejected promptly, the old config keeps serving and
 SIGTERM still ends the exporter. After a reload from a large config back to a
 small one, RSS is back near where it started (malloc_trim after each reload).
@@ -54,6 +55,14 @@ def write_file(path, text):
 def alias_selectors(count, selector="{match: {cmdline: ['^/usr/bin/(?P<name>[a-z]+) --mode=([0-9]+)']}}"):
     """`count` selectors in a few bytes each: one anchored, the rest aliases of it."""
     return "processes: [&s " + selector + ", *s" * (count - 1) + "]\n"
+
+
+def regex_aliases(selectors):
+    """Selectors that each name one long regex 99 times, by alias."""
+    regex = "'^(" + "|".join(f"word{i:04d}[a-z]+" for i in range(60)) + ")$'"
+    text = "processes:\n  - match: {cmdline: [&r " + regex + ", *r" * 98 + "]}\n"
+    text += "  - match: &m {cmdline: [*r" + ", *r" * 98 + "]}\n"
+    return text + "  - match: *m\n" * (selectors - 2)
 
 
 def large_config(selectors=1000, comms=33):
@@ -127,6 +136,9 @@ class ConfigCheckTest(harness.IntegrationTest):
             # An alias inside its own anchor: an endless chain of ancestors.
             ("cycle.yml", "processes:\n  - match: &m {comm: [x], ancestor: *m}\n",
              "the config expands to more than 100000 YAML nodes"),
+            # 99 aliases of a 900-byte regex in each of 200 selectors, from 14 KB: 18 MB of regexes
+            # to compile (before the cap: 20 s and 600 MB; at 900 selectors 84 s and 2.8 GB).
+            ("regexes.yml", regex_aliases(200), "the config expands to more than 1048576 bytes of YAML scalars"),
             ("selectors.yml", alias_selectors(1001), "processes has 1001 selectors; at most 1000 are allowed"),
             ("groups.yml", "groups: [&g web" + ", *g" * 1000 + "]\n", "groups has 1001 entries; at most 1000"),
         ]

@@ -107,6 +107,13 @@ TEST(ConfigCaps, AliasesCountEachTimeTheyAreUsed) {
             "t.yml:1:1: the config expands to more than 100000 YAML nodes (an alias counts each time it is used)");
 }
 
+TEST(ConfigCaps, AliasedScalarsCountTheirBytesEachTime) {
+  // 1,100 copies of a 1,000-byte name in one comm list: 1.1 MB from 5 KB, in 1,105 nodes.
+  EXPECT_EQ(ParseError("processes:\n  - match:\n      " + Aliased("comm", std::string(1000, 'x'), 1100)),
+            "t.yml:1:1: the config expands to more than 1048576 bytes of YAML scalars (an alias counts each time "
+            "it is used)");
+}
+
 TEST(ConfigCaps, SelectorsAndGroups) {
   EXPECT_EQ(ParseError(Aliased("processes", "{match: {comm: [x]}}", kMaxSelectors + 1)),
             "t.yml:1:12: processes has 1001 selectors; at most 1000 are allowed");
