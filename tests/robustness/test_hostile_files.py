@@ -20,6 +20,7 @@ import time
 import harness
 import web_harness as wh
 from harness import one, select
+from test_config_reload import unescape_log, write_config
 
 SMALL = "metrics:\n  deny: [proctree_process_nice]\n"
 CHECK_TIMEOUT = 60    # seconds for a --config.check that must not hang (generous for sanitizer builds)
@@ -28,27 +29,10 @@ STOP_WITHIN = 6       # seconds from SIGTERM to exit: CivetWeb's stop takes up t
 CAP = 1 << 20         # kMaxConfigFileBytes, kMaxPemFileBytes
 
 
-def run_exporter(*args, timeout=CHECK_TIMEOUT):
-    """Runs the exporter to completion; a hang is a TimeoutExpired (subprocess.run kills the child)."""
-    return subprocess.run([harness.exporter_binary(), "--web.listen-address=127.0.0.1:0", *args],
-                          stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, text=True)
-
-
-def unescape_log(text):
-    return text.replace('\\"', '"').replace("\\\\", "\\")
-
-
 def replace_with_fifo(path):
     """Puts a FIFO where the config was, atomically, as a hostile writer would."""
     tmp = path + ".fifo"
     os.mkfifo(tmp)
-    os.replace(tmp, path)
-
-
-def write_file(path, text):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(text)
     os.replace(tmp, path)
 
 
@@ -98,7 +82,7 @@ class ConfigCheckTest(harness.IntegrationTest):
 
     def assert_refused(self, args, path, reason):
         t0 = time.monotonic()
-        r = run_exporter("--config.check", *args)
+        r = wh.run_exporter("--config.check", *args, timeout=CHECK_TIMEOUT)
         err = unescape_log(r.stderr)
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
         self.assertIn(path, err)
@@ -125,7 +109,7 @@ class ConfigCheckTest(harness.IntegrationTest):
         with open(path, "w") as f:
             f.write(SMALL + "#" * (CAP - len(SMALL) - 1) + "\n")
         self.assertEqual(os.path.getsize(path), CAP)
-        r = run_exporter("--config.check", f"--config.file={path}")
+        r = wh.run_exporter("--config.check", f"--config.file={path}", timeout=CHECK_TIMEOUT)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertIn(f"{path}: configuration is valid", r.stdout)
 
@@ -145,7 +129,7 @@ class ConfigCheckTest(harness.IntegrationTest):
         for name, text, reason in cases:
             with self.subTest(name=name):
                 path = os.path.join(self.dir, name)
-                write_file(path, text)
+                write_config(path, text)
                 self.assert_refused([f"--config.file={path}"], f"{path}:1:", reason)
 
     def test_web_config_file_must_be_a_small_regular_file(self):
@@ -192,7 +176,7 @@ class TlsFilesTest(harness.IntegrationTest):
             with self.subTest(want=want):
                 path = wh.write_file(self.make_tmpdir(), "web.yml", "tls_server_config:\n" + tls)
                 for extra in ((), ("--config.check",)):
-                    r = run_exporter(f"--web.config.file={path}", *extra)
+                    r = wh.run_exporter(f"--web.config.file={path}", *extra, timeout=CHECK_TIMEOUT)
                     self.assertEqual(r.returncode, 1, r.stderr)
                     self.assertIn("invalid web configuration", r.stderr)
                     self.assertIn(want, unescape_log(r.stderr))
@@ -207,7 +191,7 @@ class HostileReloadTest(harness.IntegrationTest):
         self.config = os.path.join(self.dir, "config.yml")
 
     def start(self, text):
-        write_file(self.config, text)
+        write_config(self.config, text)
         return self.start_exporter(f"--config.file={self.config}")
 
     def assert_old_config_serves(self, exporter):
@@ -255,7 +239,7 @@ class HostileReloadTest(harness.IntegrationTest):
             self.scrape(exporter)
         baseline = rss_kib(pid)
 
-        write_file(self.config, large_config())
+        write_config(self.config, large_config())
         self.assertLess(os.path.getsize(self.config), CAP)
         r = harness.http(exporter.url("/-/reload"), method="POST", data=b"")
         self.assertEqual(r.status, 200, r.body)
@@ -263,7 +247,7 @@ class HostileReloadTest(harness.IntegrationTest):
         # The large config must have cost memory, or the test would prove nothing.
         self.assertGreater(rss_kib(pid, "VmHWM") - baseline, 16 * 1024)
 
-        write_file(self.config, SMALL)
+        write_config(self.config, SMALL)
         r = harness.http(exporter.url("/-/reload"), method="POST", data=b"")
         self.assertEqual(r.status, 200, r.body)
         for _ in range(3):
