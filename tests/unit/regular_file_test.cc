@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -58,6 +59,23 @@ TEST(ReadRegularFile, RefusesWhatIsNotARegularFile) {
     EXPECT_EQ(Read(c.path, kMaxConfigFileBytes, &out, &reason), RegularFileRead::kRejected) << c.path;
     EXPECT_EQ(reason, c.reason) << c.path;
   }
+}
+
+// A Kubernetes ConfigMap mount is a chain of symlinks: followed, then judged by what they name.
+TEST(ReadRegularFile, FollowsSymlinks) {
+  TempDir dir;
+  const std::string target = dir.file("real.yml", "groups: [a]\n");
+  const std::string link = (dir.path() / "config.yml").string();
+  ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
+  std::string out, reason;
+  EXPECT_EQ(Read(link, kMaxConfigFileBytes, &out, &reason), RegularFileRead::kOk) << reason;
+  EXPECT_EQ(out, "groups: [a]\n");
+  const std::string fifo = (dir.path() / "fifo").string();
+  const std::string to_fifo = (dir.path() / "to-fifo.yml").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ASSERT_EQ(::symlink(fifo.c_str(), to_fifo.c_str()), 0);
+  EXPECT_EQ(Read(to_fifo, kMaxConfigFileBytes, &out, &reason), RegularFileRead::kRejected);
+  EXPECT_EQ(reason, "is a FIFO, not a regular file");
 }
 
 TEST(ReadRegularFile, AMissingFileIsCannotOpenWithErrno) {
