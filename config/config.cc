@@ -2,7 +2,6 @@
 
 #include <fnmatch.h>
 
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -11,8 +10,8 @@
 
 #include "config/default_config.h"  // generated from config/examples/default.yml
 #include "config/name_template.h"
+#include "probes/util/regular_file.h"
 #include "config/yaml/yaml_schema.h"
-#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -113,9 +112,17 @@ class Parser {
     }
     if (const YAML::Node p = Section(root, "processes")) {
       if (!p.IsSequence()) Fail(p, "processes must be a list of selectors");
+      if (p.size() > kMaxSelectors)
+        Fail(p, "processes has " + std::to_string(p.size()) + " selectors; at most " + std::to_string(kMaxSelectors) +
+                    " are allowed");
       for (std::size_t i = 0; i < p.size(); ++i) out->processes.push_back(Selector(p[i], i));
     }
-    if (const YAML::Node g = Section(root, "groups")) out->groups = StringList(g, "groups");
+    if (const YAML::Node g = Section(root, "groups")) {
+      if (g.IsSequence() && g.size() > kMaxGroups)
+        Fail(g, "groups has " + std::to_string(g.size()) + " entries; at most " + std::to_string(kMaxGroups) +
+                    " are allowed");
+      out->groups = StringList(g, "groups");
+    }
     if (const YAML::Node u = Section(root, "unmatched")) {
       OnlyKeys(u, "unmatched", {"group", "memory", "per_process"});
       if (u["memory"]) out->unmatched.memory = ParseMemoryReads(u["memory"], "unmatched.memory");
@@ -225,6 +232,7 @@ bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSch
   Config cfg;
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
+    yaml_schema::LimitExpansion(root, {kMaxConfigNodes, kMaxConfigFileBytes}, "the config");
     Parser(ctx).Parse(root, &cfg);
   } catch (const yaml_schema::Invalid& e) {
     *error = yaml_schema::Position(source, e.mark) + e.reason;
@@ -239,12 +247,13 @@ bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSch
 
 bool LoadConfigFile(const std::string& path, const ConfigSchemaContext& ctx, Config* out,
                     std::string* error) {
-  std::string yaml;
-  if (!ReadWholeFile(path, &yaml)) {
-    *error = path + ": cannot open config file";
-    return false;
+  std::string text, reason;
+  switch (ReadRegularFile(path, kMaxConfigFileBytes, &text, &reason)) {
+    case RegularFileRead::kOk: break;
+    case RegularFileRead::kCannotOpen: *error = path + ": cannot open config file"; return false;
+    case RegularFileRead::kRejected: *error = path + ": config file " + reason; return false;
   }
-  return ParseConfig(yaml, path, ctx, out, error);
+  return ParseConfig(text, path, ctx, out, error);
 }
 
 std::string_view EmbeddedDefaultConfig() { return kEmbeddedDefaultConfig; }

@@ -96,6 +96,15 @@ struct Config {
   MemoryPolicy memory;
 };
 
+// Caps on what one config may hold, so that a file under the 1 MiB size cap
+// (probes/util/regular_file.h) cannot stand, through YAML aliases, for millions of
+// entries: each selector compiles its regexes and keeps them while in force.
+// With aliases expanded, a config may hold no more scalar text than a file
+// without aliases could (kMaxConfigFileBytes), in at most kMaxConfigNodes nodes.
+inline constexpr std::size_t kMaxConfigNodes = 100000;
+inline constexpr std::size_t kMaxSelectors = 1000;      // processes[]
+inline constexpr std::size_t kMaxGroups = 1000;         // groups[]
+
 // The names a config may mention in metrics.allow / metrics.deny.
 struct ConfigSchemaContext {
   std::vector<std::string> family_names;
@@ -103,6 +112,8 @@ struct ConfigSchemaContext {
 
 // Parses and validates. On failure returns false and sets *error to
 // "<source>:<line>:<column>: <reason>".
+// LoadConfigFile reads only a regular file of at most kMaxConfigFileBytes
+// (a directory, FIFO or device is refused with "<path>: is a FIFO, ...").
 bool ParseConfig(std::string_view yaml, std::string_view source, const ConfigSchemaContext& ctx,
                  Config* out, std::string* error);
 bool LoadConfigFile(const std::string& path, const ConfigSchemaContext& ctx, Config* out,

@@ -1,17 +1,18 @@
 #include "config/process_selection.h"
 
 #include <algorithm>
-#include <sstream>
+#include <cerrno>
+#include <cstdlib>
 #include <map>
 #include <set>
 
 #include <re2/re2.h>
 
 #include "config/name_template.h"
+#include "probes/util/regular_file.h"
 #include "probes/tree/auto_groups.h"
 #include "probes/container_id.h"
 #include "probes/tree/tree_aggregation.h"
-#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -45,13 +46,15 @@ std::string_view Base(std::string_view path) {
   return slash == std::string_view::npos ? path : path.substr(slash + 1);
 }
 
-// -1 when the file is missing or holds no pid: then nothing matches it.
+// -1 when the file is missing or holds no pid: then nothing matches it. Read
+// at every scrape, so through ReadRegularFile: a FIFO there must not block.
 std::int64_t ReadPidFile(const std::string& path) {
-  std::string text;
-  if (!ReadWholeFile(path, &text)) return -1;
-  std::istringstream in(text);
-  std::int64_t pid = -1;
-  if (!(in >> pid) || pid <= 0) return -1;
+  std::string text, reason;
+  if (ReadRegularFile(path, kMaxPidFileBytes, &text, &reason) != RegularFileRead::kOk) return -1;
+  errno = 0;
+  char* end = nullptr;
+  const long long pid = std::strtoll(text.c_str(), &end, 10);
+  if (end == text.c_str() || errno == ERANGE || pid <= 0) return -1;
   return pid;
 }
 

@@ -32,6 +32,35 @@ void OnlyKeys(const YAML::Node& map, const std::string& where, const std::vector
   }
 }
 
+void LimitExpansion(const YAML::Node& root, const ExpansionLimits& limits, const std::string& what) {
+  // A stack, not recursion, as nesting may be deep; nodes count as they are
+  // pushed, so the stack too stays below max_nodes.
+  std::vector<YAML::Node> todo;
+  std::size_t nodes = 0, bytes = 0;
+  auto visit = [&](const YAML::Node& n) {
+    if (++nodes > limits.max_nodes)
+      Fail(root, what + " expands to more than " + std::to_string(limits.max_nodes) +
+                     " YAML nodes (an alias counts each time it is used)");
+    if (n.IsScalar() && (bytes += n.Scalar().size()) > limits.max_scalar_bytes)
+      Fail(root, what + " expands to more than " + std::to_string(limits.max_scalar_bytes) +
+                     " bytes of YAML scalars (an alias counts each time it is used)");
+    todo.push_back(n);
+  };
+  visit(root);
+  while (!todo.empty()) {
+    const YAML::Node n = todo.back();
+    todo.pop_back();
+    if (n.IsSequence()) {
+      for (const auto& item : n) visit(item);
+    } else if (n.IsMap()) {
+      for (const auto& kv : n) {
+        visit(kv.first);
+        visit(kv.second);
+      }
+    }
+  }
+}
+
 std::string String(const YAML::Node& n, const std::string& where) {
   if (!n.IsScalar()) Fail(n, where + " must be a string");
   return n.Scalar();

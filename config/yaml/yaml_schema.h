@@ -1,6 +1,7 @@
 #pragma once
 // Strict YAML reading shared by the config file and the web config file:
 // every error carries the node, so it can name file, line and column.
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +25,19 @@ std::string Position(std::string_view source, const YAML::Mark& mark);
 // A mapping (or null, read as empty) holding only `keys`, each at most once;
 // the error lists the allowed keys in the order given.
 void OnlyKeys(const YAML::Node& map, const std::string& where, const std::vector<std::string>& keys);
+
+// What a document may stand for once its aliases are expanded. A few KB of
+// aliases can stand for millions of entries or for a cycle: yaml-cpp shares
+// the aliased node, but the schema readers copy it, and compile each regex
+// in it, each time (14 KB of aliases to one regex took 84 s and 2.8 GB).
+struct ExpansionLimits {
+  std::size_t max_nodes;
+  std::size_t max_scalar_bytes;  // keys and values
+};
+
+// Walks the document as its readers will, an alias counting each time it is
+// used; throws Invalid, at the root, once either limit is passed.
+void LimitExpansion(const YAML::Node& root, const ExpansionLimits& limits, const std::string& what);
 
 std::string String(const YAML::Node& n, const std::string& where);
 std::vector<std::string> StringList(const YAML::Node& n, const std::string& where);

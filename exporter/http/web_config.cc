@@ -1,18 +1,16 @@
 #include "exporter/http/web_config.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <yaml-cpp/yaml.h>
 
+#include "probes/util/regular_file.h"
 #include "config/yaml/yaml_schema.h"
 #include "probes/util/utf8.h"
-#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -312,6 +310,7 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
   }
   try {
     YAML::Node root = YAML::Load(std::string(yaml));
+    LimitExpansion(root, {kMaxWebConfigNodes, kMaxConfigFileBytes}, "the web config");
     if (root.IsDefined() && !root.IsNull()) {
       OnlyKeys(root, "the web config", {"tls_server_config", "http_server_config", "basic_auth_users", "rate_limit"});
       if (root["tls_server_config"]) ParseTls(root["tls_server_config"], dir, &c.tls);
@@ -331,14 +330,15 @@ bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::s
 }
 
 bool LoadWebConfigFile(const std::string& path, WebConfig* out, std::string* error) {
-  std::string yaml;
-  if (!ReadWholeFile(path, &yaml)) {
-    *error = path + ": cannot open web config file: " + std::strerror(errno);
-    return false;
+  std::string text, reason;
+  switch (ReadRegularFile(path, kMaxConfigFileBytes, &text, &reason)) {
+    case RegularFileRead::kOk: break;
+    case RegularFileRead::kCannotOpen: *error = path + ": cannot open web config file: " + reason; return false;
+    case RegularFileRead::kRejected: *error = path + ": web config file " + reason; return false;
   }
   const auto slash = path.rfind('/');
   const std::string dir = slash == std::string::npos ? "" : (slash == 0 ? "/" : path.substr(0, slash));
-  return ParseWebConfig(yaml, path, dir, out, error);
+  return ParseWebConfig(text, path, dir, out, error);
 }
 
 }  // namespace proctree

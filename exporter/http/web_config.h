@@ -3,6 +3,7 @@
 // exporter-toolkit format that node_exporter and process-exporter read: TLS,
 // basic auth users, extra response headers and a rate limit. Parsed strictly,
 // as exporter-toolkit does (yaml.UnmarshalStrict): unknown keys are errors.
+#include <cstddef>
 #include <map>
 #include <string>
 #include <string_view>
@@ -56,10 +57,16 @@ struct WebConfig {
   int rate_limit_burst = 0;
 };
 
+// YAML nodes one web config may expand to, an alias counting each time it
+// is used; its scalars, so expanded, may hold at most kMaxConfigFileBytes
+// (yaml_schema::LimitExpansion).
+inline constexpr std::size_t kMaxWebConfigNodes = 100000;
+
 // Parses `yaml`; `source` names it in errors ("file:line:col: reason") and
 // `dir` is the directory relative paths are joined with.
 bool ParseWebConfig(std::string_view yaml, std::string_view source, const std::string& dir, WebConfig* out,
                     std::string* error);
+// Reads only a regular file of at most kMaxConfigFileBytes (probes/util/regular_file.h).
 bool LoadWebConfigFile(const std::string& path, WebConfig* out, std::string* error);
 
 // "$2a$", "$2b$" or "$2y$", a two-digit cost from 4 to 31, and 53 characters

@@ -13,15 +13,13 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <vector>
 
+#include "probes/util/regular_file.h"
 #include "exporter/http/shim_libcrypto.h"  // generated: the stand-ins, built from civetweb_openssl_shim.c
 #include "exporter/http/shim_libssl.h"
-#include "probes/util/file_read.h"
 
 namespace proctree {
 
@@ -38,9 +36,12 @@ std::string OpenSslError() {
   return out.empty() ? "unknown OpenSSL error" : out;
 }
 
-bool ReadFile(const std::string& path, const char* what, std::string* out, std::string* error) {
-  if (ReadWholeFile(path, out)) return true;
-  *error = std::string("failed to read ") + what + " (" + path + "): " + std::strerror(errno);
+// PEM files are read here and loaded from memory, never by path through
+// OpenSSL, so a FIFO or /dev/zero named as one is refused instead of hanging.
+bool ReadPemFile(const std::string& path, const char* what, std::string* out, std::string* error) {
+  std::string reason;
+  if (ReadRegularFile(path, kMaxPemFileBytes, out, &reason) == RegularFileRead::kOk) return true;
+  *error = std::string("failed to read ") + what + " (" + path + "): " + reason;
   return false;
 }
 
@@ -214,14 +215,14 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
 
   std::string cert, key, what_cert, what_key;
   if (!c->cert_file.empty()) {
-    if (!ReadFile(c->cert_file, "cert_file", &cert, error)) return false;
+    if (!ReadPemFile(c->cert_file, "cert_file", &cert, error)) return false;
     what_cert = "cert_file (" + c->cert_file + ")";
   } else {
     cert = c->cert;
     what_cert = "cert";
   }
   if (!c->key_file.empty()) {
-    if (!ReadFile(c->key_file, "key_file", &key, error)) return false;
+    if (!ReadPemFile(c->key_file, "key_file", &key, error)) return false;
     what_key = "key_file (" + c->key_file + ")";
   } else {
     key = c->key;
@@ -242,7 +243,7 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
   if (mode != SSL_VERIFY_NONE) {
     if (!c->client_ca_file.empty()) {
       std::string ca;
-      if (!ReadFile(c->client_ca_file, "client_ca_file", &ca, error)) return false;
+      if (!ReadPemFile(c->client_ca_file, "client_ca_file", &ca, error)) return false;
       if (!LoadClientCas(ctx, ca, "client_ca_file (" + c->client_ca_file + ")", error)) return false;
     } else if (!c->client_ca.empty()) {
       if (!LoadClientCas(ctx, c->client_ca, "client_ca", error)) return false;

@@ -4,6 +4,7 @@
 // probe field groups a config makes the scan read.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -285,6 +286,18 @@ TEST(ProcessSelection, PidFile) {
   // Combined with another condition: both must hold.
   dir.file("app.pid", "201\n");
   EXPECT_TRUE(Select("processes:\n  - match: {pid_file: '" + pid_file + "', comm: [sleep]}\n").matched(0).empty());
+}
+
+// Read at every scrape: a FIFO there blocked the scrape in open() for good.
+TEST(ProcessSelection, PidFileThatIsNotARegularFileMatchesNothing) {
+  TempDir dir;
+  const std::string fifo = (dir.path() / "app.pid").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
+  for (const std::string& p : {fifo, std::string("/dev/zero"), dir.path().string()})
+    EXPECT_TRUE(Select("processes:\n  - match: {pid_file: '" + p + "'}\n").matched(0).empty()) << p;
+  // Nor does one larger than a pid file can be (kMaxPidFileBytes), whatever it starts with.
+  const std::string big = dir.file("big.pid", "201\n" + std::string(8192, ' '));
+  EXPECT_TRUE(Select("processes:\n  - match: {pid_file: '" + big + "'}\n").matched(0).empty());
 }
 
 TEST(ProcessSelection, Ancestor) {
