@@ -45,6 +45,19 @@ bool ReadPemFile(const std::string& path, const char* what, std::string* out, st
   return false;
 }
 
+// A PEM the config gives by file (read here) or inline; *what names it in
+// errors, as the config spells it.
+bool PemFrom(const std::string& file, const std::string& inline_pem, const char* file_key, const char* inline_key,
+             std::string* pem, std::string* what, std::string* error) {
+  if (file.empty()) {
+    *pem = inline_pem;
+    *what = inline_key;
+    return true;
+  }
+  *what = std::string(file_key) + " (" + file + ")";
+  return ReadPemFile(file, file_key, pem, error);
+}
+
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
 };
@@ -214,20 +227,9 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
                                (c->prefer_server_cipher_suites ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
 
   std::string cert, key, what_cert, what_key;
-  if (!c->cert_file.empty()) {
-    if (!ReadPemFile(c->cert_file, "cert_file", &cert, error)) return false;
-    what_cert = "cert_file (" + c->cert_file + ")";
-  } else {
-    cert = c->cert;
-    what_cert = "cert";
-  }
-  if (!c->key_file.empty()) {
-    if (!ReadPemFile(c->key_file, "key_file", &key, error)) return false;
-    what_key = "key_file (" + c->key_file + ")";
-  } else {
-    key = c->key;
-    what_key = "key";
-  }
+  if (!PemFrom(c->cert_file, c->cert, "cert_file", "cert", &cert, &what_cert, error) ||
+      !PemFrom(c->key_file, c->key, "key_file", "key", &key, &what_key, error))
+    return false;
   const bool ok = UseCertificateChain(ctx, cert, what_cert, error) && UsePrivateKey(ctx, key, what_key, error);
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) return false;
