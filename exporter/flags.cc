@@ -30,6 +30,9 @@ std::string Usage() {
          "                              wait); more get 503 at once (0: no limit). Default: 40\n"
          "  --web.request-timeout=DUR   Time a client gets to send a request, or to start its next\n"
          "                              one on a kept-alive connection (Go duration). Default: 10s\n"
+         "  --web.max-connections-per-client=N\n"
+         "                              Connections one client address may hold open at once; more are\n"
+         "                              closed on accept (0: no limit). Default: 16\n"
          "  --web.disable-exporter-metrics\n"
          "                              Leave out the exporter's own process_* and proctree_scrape_* metrics.\n"
          "  --config.check              Validate the configuration and exit 0 (valid) or 1.\n"
@@ -63,6 +66,16 @@ FlagsOutcome ParseFlags(int argc, const char* const* argv, const std::string& ve
            return false;
          }
          out->web_max_requests = std::stoi(v);
+         return true;
+       }},
+      {"web.max-connections-per-client",
+       [&](const std::string& v) {
+         if (v.empty() || v.size() > 5 || v.find_first_not_of("0123456789") != std::string::npos ||
+             std::stoi(v) > 65535) {
+           *message = "--web.max-connections-per-client must be a whole number from 0 (no limit) to 65535: " + v;
+           return false;
+         }
+         out->web_max_connections_per_client = std::stoi(v);
          return true;
        }},
       {"web.request-timeout",

@@ -1,0 +1,184 @@
+/* CivetWeb, compiled from Debian 12's source package (cmake/civetweb.cmake),
+ * with what the HTTP edge needs and its API lacks (civetweb_edge.h). This
+ * file includes civetweb.c unchanged; the hooks are macros over three calls
+ * it makes, defined before the include:
+ *  - accept() in the accept thread: the exporter admits or closes each new
+ *    connection before a worker is taken (per-client connection limit);
+ *  - recv() and SSL_read() in pull_inner(): the bytes CivetWeb reads into a
+ *    connection's request buffer are mirrored, per worker thread, because its
+ *    parser rewrites that buffer in place and stops at the 64th header or at
+ *    a line it does not understand, silently; the exporter checks the framing
+ *    of the header block as received (exporter/http_framing.h).
+ * Only this file sees CivetWeb's internals. */
+
+/* The feature macros civetweb.c sets for itself, before any system header. */
+#if !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#endif
+#if !defined(_XOPEN_SOURCE)
+#define _XOPEN_SOURCE 600
+#endif
+#if !defined(_LARGEFILE_SOURCE)
+#define _LARGEFILE_SOURCE
+#endif
+#if !defined(_FILE_OFFSET_BITS)
+#define _FILE_OFFSET_BITS 64
+#endif
+
+/* Everything that declares accept, recv or SSL_read, before the macros. */
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "exporter/civetweb_edge.h"
+
+struct mg_connection;
+struct mg_context;
+static int proctree_accept(struct mg_context *ctx, int listener, struct sockaddr *peer, socklen_t *len);
+static ssize_t proctree_recv(struct mg_connection *conn, int fd, void *buf, size_t len, int flags);
+static int proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, int num);
+
+/* Each is called at exactly one place in civetweb.c, where ctx or conn is in scope. */
+#define accept(listener, peer, len) proctree_accept(ctx, listener, peer, len)
+#define recv(fd, buf, len, flags) proctree_recv(conn, fd, buf, len, flags)
+#define SSL_read(ssl, buf, num) proctree_ssl_read(conn, ssl, buf, num)
+
+#include "civetweb.c"
+
+#undef accept
+#undef recv
+#undef SSL_read
+
+static proctree_civet_admit_fn g_admit = NULL;
+
+void
+proctree_civet_set_admit(proctree_civet_admit_fn fn)
+{
+	__atomic_store_n(&g_admit, fn, __ATOMIC_RELEASE);
+}
+
+static int
+proctree_accept(struct mg_context *ctx, int listener, struct sockaddr *peer, socklen_t *len)
+{
+	proctree_civet_admit_fn admit = __atomic_load_n(&g_admit, __ATOMIC_ACQUIRE);
+	int fd = accept(listener, peer, len);
+	if ((fd < 0) || (admit == NULL)) {
+		return fd;
+	}
+	if (!admit(ctx->user_data, fd, peer, *len)) {
+		close(fd);
+		errno = EAGAIN;
+		return -1;
+	}
+	return fd;
+}
+
+int
+proctree_civet_client_socket(const struct mg_connection *conn)
+{
+	return (conn != NULL) ? (int)conn->client.sock : -1;
+}
+
+/* The bytes received into this worker's request buffer, from its start: a
+ * worker serves one connection at a time, and CivetWeb keeps in the buffer
+ * only a tail of what it read (it drops finished requests from the front). */
+struct raw_mirror {
+	int valid;
+	long len;
+	char data[PROCTREE_CIVET_RAW_CAPACITY];
+};
+static __thread struct raw_mirror t_mirror;
+
+static void
+mirror_received(struct mg_connection *conn, const void *dst, long n)
+{
+	struct raw_mirror *m = &t_mirror;
+	const char *at = (const char *)dst;
+	long off;
+
+	if ((n <= 0) || (conn->phys_ctx->context_type != CONTEXT_SERVER)
+	    || (conn->buf == NULL) || (at < conn->buf)
+	    || (at >= conn->buf + conn->buf_size)) {
+		return; /* a body read into another buffer, or a client connection */
+	}
+	off = (long)(at - conn->buf); /* CivetWeb holds `off` earlier bytes */
+	if (off == 0) {
+		m->valid = 1;
+		m->len = 0;
+	}
+	if (!m->valid || (m->len < off) || (off + n > PROCTREE_CIVET_RAW_CAPACITY)) {
+		m->valid = 0;
+		return;
+	}
+	if (m->len > off) {
+		memmove(m->data, m->data + (m->len - off), (size_t)off);
+	}
+	memcpy(m->data + off, at, (size_t)n);
+	m->len = off + n;
+}
+
+static ssize_t
+proctree_recv(struct mg_connection *conn, int fd, void *buf, size_t len, int flags)
+{
+	ssize_t n = recv(fd, buf, len, flags);
+	mirror_received(conn, buf, (long)n);
+	return n;
+}
+
+static int
+proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, int num)
+{
+	int n = SSL_read(ssl, buf, num);
+	mirror_received(conn, buf, (long)n);
+	return n;
+}
+
+int
+proctree_civet_raw_request(const struct mg_connection *conn, const char **data, size_t *len)
+{
+	const struct raw_mirror *m = &t_mirror;
+	const char *raw;
+	long i;
+
+	if ((conn == NULL) || !m->valid || (conn->request_len <= 0)
+	    || (conn->data_len > m->len) || (conn->request_len > conn->data_len)) {
+		return 0;
+	}
+	raw = m->data + (m->len - conn->data_len);
+	/* CivetWeb's parser only ever writes NULs into the buffer: every other
+	 * byte must still be what was received. */
+	for (i = 0; i < conn->request_len; i++) {
+		if ((conn->buf[i] != '\0') && (conn->buf[i] != raw[i])) {
+			return 0;
+		}
+	}
+	*data = raw;
+	*len = (size_t)conn->request_len;
+	return 1;
+}
+
+int
+proctree_civet_listener_address(const struct mg_context *ctx, int i, struct sockaddr_storage *out,
+                                socklen_t *out_len)
+{
+	const union usa *lsa;
+	socklen_t n;
+
+	if ((ctx == NULL) || (i < 0) || (ctx->listening_sockets == NULL)
+	    || ((unsigned)i >= ctx->num_listening_sockets)) {
+		return 0;
+	}
+	lsa = &ctx->listening_sockets[i].lsa;
+	if (lsa->sa.sa_family == AF_INET) {
+		n = sizeof(lsa->sin);
+	} else if (lsa->sa.sa_family == AF_INET6) {
+		n = sizeof(lsa->sin6);
+	} else {
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, lsa, n);
+	*out_len = n;
+	return 1;
+}
