@@ -2,8 +2,10 @@
  * with what the HTTP edge needs and its API lacks (civetweb_edge.h). This
  * file includes civetweb.c unchanged; the hooks are macros over three calls
  * it makes, defined before the include:
- *  - accept() in the accept thread: the exporter admits or closes each new
- *    connection before a worker is taken (per-client connection limit);
+ *  - accept() in the accept thread: the exporter admits each new connection
+ *    or parks it, holding no worker, until it may have one (per-client
+ *    connection limit); parked connections are queued with CivetWeb's own
+ *    queue (non-blocking) when admitted later;
  *  - recv() and SSL_read() in pull_inner(): the bytes CivetWeb reads into a
  *    connection's request buffer are mirrored, per worker thread, because its
  *    parser rewrites that buffer in place and stops at the 64th header or at
@@ -51,11 +53,156 @@ static int proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, in
 #undef SSL_read
 
 static proctree_civet_admit_fn g_admit = NULL;
+static proctree_civet_release_fn g_release = NULL;
 
 void
-proctree_civet_set_admit(proctree_civet_admit_fn fn)
+proctree_civet_set_admission(proctree_civet_admit_fn admit, proctree_civet_release_fn release)
 {
-	__atomic_store_n(&g_admit, fn, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_release, release, __ATOMIC_RELEASE);
+	__atomic_store_n(&g_admit, admit, __ATOMIC_RELEASE);
+}
+
+/* Connections accepted but not admitted yet: no worker holds them. */
+struct parked {
+	struct mg_context *ctx;
+	struct socket so;
+	struct timespec since;
+};
+static pthread_mutex_t g_park_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct parked g_parked[PROCTREE_CIVET_MAX_PARKED];
+static int g_num_parked = 0;
+
+/* What accept_new_connection does to a socket it queues. */
+static int
+prepare_socket(struct mg_context *ctx, int listener, struct socket *so)
+{
+	unsigned i;
+	int on = 1;
+	socklen_t len = sizeof(so->lsa);
+
+	for (i = 0; i < ctx->num_listening_sockets; i++) {
+		if (ctx->listening_sockets[i].sock == listener) {
+			so->is_ssl = ctx->listening_sockets[i].is_ssl;
+			so->ssl_redir = ctx->listening_sockets[i].ssl_redir;
+			break;
+		}
+	}
+	if ((i == ctx->num_listening_sockets) || (getsockname(so->sock, &so->lsa.sa, &len) != 0)) {
+		return 0;
+	}
+	set_close_on_exec(so->sock, NULL, ctx);
+	(void)setsockopt(so->sock, SOL_SOCKET, SO_KEEPALIVE, (SOCK_OPT_TYPE)&on, sizeof(on));
+	set_non_blocking_mode(so->sock);
+	so->in_use = 0;
+	return 1;
+}
+
+/* produce_socket without waiting: 0 when the queue is full or ctx stopping. */
+static int
+try_enqueue(struct mg_context *ctx, const struct socket *so)
+{
+	int queued = 0;
+	(void)pthread_mutex_lock(&ctx->thread_mutex);
+	if (STOP_FLAG_IS_ZERO(&ctx->stop_flag) && ((ctx->sq_head - ctx->sq_tail) < ctx->sq_size)) {
+		ctx->squeue[ctx->sq_head % ctx->sq_size] = *so;
+		ctx->sq_head++;
+		(void)pthread_cond_signal(&ctx->sq_full);
+		queued = 1;
+	}
+	(void)pthread_mutex_unlock(&ctx->thread_mutex);
+	return queued;
+}
+
+/* How long a connection may wait parked: four request timeouts, time for
+ * its client's connections to finish or be dropped (at most about twice the
+ * request timeout for one still sending its request). */
+static double
+park_limit_s(const struct mg_context *ctx)
+{
+	const char *ms = ctx->dd.config[REQUEST_TIMEOUT];
+	return 4.0 * (ms ? atof(ms) : 30000.0) / 1000.0;
+}
+
+/* With g_park_mu held: removes entry i, keeping arrival order. */
+static void
+unpark_at(int i)
+{
+	memmove(&g_parked[i], &g_parked[i + 1], (size_t)(g_num_parked - i - 1) * sizeof(g_parked[0]));
+	g_num_parked--;
+}
+
+void
+proctree_civet_unpark(struct mg_context *ctx)
+{
+	proctree_civet_admit_fn admit = __atomic_load_n(&g_admit, __ATOMIC_ACQUIRE);
+	proctree_civet_release_fn release = __atomic_load_n(&g_release, __ATOMIC_ACQUIRE);
+	struct timespec now;
+	int i = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	(void)pthread_mutex_lock(&g_park_mu);
+	while (i < g_num_parked) {
+		struct parked *p = &g_parked[i];
+		if (p->ctx != ctx) {
+			i++;
+		} else if (mg_difftimespec(&now, &p->since) > park_limit_s(ctx)) {
+			closesocket(p->so.sock);
+			unpark_at(i);
+		} else if ((admit == NULL)
+		           || admit(ctx->user_data, p->so.sock, &p->so.rsa.sa, sizeof(p->so.rsa))) {
+			if (!try_enqueue(ctx, &p->so)) {
+				if (admit && release) {
+					release(ctx->user_data, p->so.sock);
+				}
+				break; /* the queue is full: later */
+			}
+			unpark_at(i);
+		} else {
+			i++;
+		}
+	}
+	(void)pthread_mutex_unlock(&g_park_mu);
+}
+
+void
+proctree_civet_stop(struct mg_context *ctx)
+{
+	int i = 0;
+	mg_stop(ctx);
+	(void)pthread_mutex_lock(&g_park_mu);
+	while (i < g_num_parked) {
+		if (g_parked[i].ctx == ctx) {
+			closesocket(g_parked[i].so.sock);
+			unpark_at(i);
+		} else {
+			i++;
+		}
+	}
+	(void)pthread_mutex_unlock(&g_park_mu);
+}
+
+static void
+park(struct mg_context *ctx, int listener, int fd, const struct sockaddr *peer, socklen_t len)
+{
+	struct parked p;
+	memset(&p, 0, sizeof(p));
+	p.ctx = ctx;
+	p.so.sock = fd;
+	memcpy(&p.so.rsa, peer, (len < sizeof(p.so.rsa)) ? len : sizeof(p.so.rsa));
+	clock_gettime(CLOCK_MONOTONIC, &p.since);
+	if (!prepare_socket(ctx, listener, &p.so)) {
+		closesocket(fd);
+		return;
+	}
+	(void)pthread_mutex_lock(&g_park_mu);
+	if (g_num_parked < PROCTREE_CIVET_MAX_PARKED) {
+		g_parked[g_num_parked++] = p;
+		fd = -1;
+	}
+	(void)pthread_mutex_unlock(&g_park_mu);
+	if (fd >= 0) {
+		closesocket(fd); /* too many waiting already */
+	}
 }
 
 static int
@@ -67,7 +214,8 @@ proctree_accept(struct mg_context *ctx, int listener, struct sockaddr *peer, soc
 		return fd;
 	}
 	if (!admit(ctx->user_data, fd, peer, *len)) {
-		close(fd);
+		park(ctx, listener, fd, peer, *len);
+		proctree_civet_unpark(ctx); /* also closes the expired */
 		errno = EAGAIN;
 		return -1;
 	}

@@ -17,13 +17,26 @@ struct mg_context;
  * (CivetWeb's max_request_size must not exceed it). */
 #define PROCTREE_CIVET_RAW_CAPACITY (32 * 1024)
 
-/* Called on CivetWeb's accept thread for every accepted connection, before it
- * is queued for a worker (so before a TLS handshake or any read), with the
- * context's user_data. 0: the connection is closed at once. */
+/* Called for every accepted connection, before it is queued for a worker (so
+ * before a TLS handshake or any read), with the context's user_data: nonzero
+ * admits it (counted until `release`), 0 parks it. A parked connection holds
+ * no worker; it is offered to `admit` again whenever proctree_civet_unpark
+ * runs, in arrival order, and closed once older than four times the
+ * context's request_timeout_ms, or at once when PROCTREE_CIVET_MAX_PARKED are parked already.
+ * `release` takes back an admission that could not be queued after all. */
 typedef int (*proctree_civet_admit_fn)(void *user_data, int fd, const struct sockaddr *peer, socklen_t peer_len);
+typedef void (*proctree_civet_release_fn)(void *user_data, int fd);
+#define PROCTREE_CIVET_MAX_PARKED 256
 
-/* Process-wide; NULL (the default) admits everything. */
-void proctree_civet_set_admit(proctree_civet_admit_fn fn);
+/* Process-wide, before the first mg_start2; NULL (the default) admits everything. */
+void proctree_civet_set_admission(proctree_civet_admit_fn admit, proctree_civet_release_fn release);
+
+/* Offers the parked connections of `ctx` to the admit hook again (call when
+ * one of its connections closes). */
+void proctree_civet_unpark(struct mg_context *ctx);
+
+/* mg_stop, then closes the connections still parked for ctx. */
+void proctree_civet_stop(struct mg_context *ctx);
 
 /* The accepted socket of a server connection (for the connection_close
  * callback), -1 when it has none. */

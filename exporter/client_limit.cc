@@ -26,9 +26,11 @@ bool ClientConnectionLimit::Admit(int fd, const sockaddr* peer, socklen_t peer_l
   std::string key = ClientKey(peer, peer_len);
   if (key.empty()) return true;
   std::lock_guard<std::mutex> lock(mu_);
-  int& open = open_[key];
-  if (open >= per_client_) return false;  // open > 0 here: the entry existed
-  ++open;
+  auto it = open_.find(key);
+  const int open = it == open_.end() ? 0 : it->second;
+  if (open >= per_client_ && total_ >= free_admission_) return false;
+  ++open_[key];
+  ++total_;
   by_fd_[fd] = std::move(key);
   return true;
 }
@@ -40,6 +42,7 @@ void ClientConnectionLimit::Release(int fd) {
   auto open = open_.find(it->second);
   if (open != open_.end() && --open->second <= 0) open_.erase(open);
   by_fd_.erase(it);
+  --total_;
 }
 
 int ClientConnectionLimit::Open(const std::string& key) const {

@@ -1,10 +1,14 @@
 #pragma once
-// How many connections one client address may hold open at once
-// (--web.max-connections-per-client). Enforced where CivetWeb accepts, before
+// How many connections one client address may hold while the server is busy
+// (--web.max-connections-per-client). Decided where CivetWeb accepts, before
 // a worker thread is taken, so half-sent requests or slow TLS handshakes from
-// one address cannot hold every worker: a connection over the limit is
-// closed at once. IPv4 clients count per address, IPv6 clients per full
-// 128-bit address; an IPv4-mapped IPv6 address counts as its IPv4 address.
+// one address cannot hold every worker: while fewer than `reserve` of the
+// `pool` workers are left, a client already holding `per_client`
+// connections gets no more; its new one waits, holding no worker, until it
+// may (exporter/civetweb_edge.h: parked). Below that any client may connect,
+// so one client's many concurrent scrapes still reach --web.max-requests and
+// its 503. IPv4 clients count per address, IPv6 clients per full 128-bit
+// address; an IPv4-mapped IPv6 address counts as its IPv4 address.
 #include <sys/socket.h>
 
 #include <mutex>
@@ -15,11 +19,12 @@ namespace proctree {
 
 class ClientConnectionLimit {
  public:
-  // 0: no limit (nothing is counted).
-  explicit ClientConnectionLimit(int per_client) : per_client_(per_client) {}
+  // per_client 0: no limit (nothing is counted). pool 0: always busy.
+  explicit ClientConnectionLimit(int per_client, int pool = 0, int reserve = 0)
+      : per_client_(per_client), free_admission_(pool - reserve) {}
 
-  // For a connection just accepted on `fd`: true when its client is under
-  // the limit (the connection is counted until Release(fd)).
+  // For a connection just accepted (or parked) on `fd`: true when it may
+  // have a worker now (it is counted until Release(fd)).
   bool Admit(int fd, const sockaddr* peer, socklen_t peer_len);
   // The connection on `fd` is closing (before the close, so the number
   // cannot be reused meanwhile). Unknown fds are ignored.
@@ -29,7 +34,9 @@ class ClientConnectionLimit {
 
  private:
   const int per_client_;
+  const int free_admission_;  // below this many open connections, anyone is admitted
   mutable std::mutex mu_;
+  int total_ = 0;
   std::unordered_map<std::string, int> open_;     // client key -> connections
   std::unordered_map<int, std::string> by_fd_;    // fd -> client key
 };

@@ -60,6 +60,9 @@ class RateLimiter {
 
 bool Is(const char* a, const char* b) { return a && std::strcmp(a, b) == 0; }
 
+// CivetWeb's worker threads: a scrape slot each, and kSpareWorkers more.
+int Workers(const HttpOptions& opts) { return (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers; }
+
 // A Content-Length value: one decimal number that fits (blanks around it allowed).
 bool IsContentLength(const char* v) {
   while (*v == ' ' || *v == '\t') ++v;
@@ -128,7 +131,7 @@ class Handler {
         metrics_(std::move(metrics)),
         reload_(std::move(reload)),
         auth_(opts.web.users),
-        connections_(opts.max_connections_per_client) {
+        connections_(opts.max_connections_per_client, Workers(opts), kReservedWorkers) {
     for (const auto& [name, value] : opts_.web.headers) {
       config_headers_ += name + ": " + value + "\r\n";
       if (name == "X-Content-Type-Options") nosniff_configured_ = true;
@@ -306,17 +309,24 @@ class Handler {
   ClientConnectionLimit connections_;
 };
 
-// civetweb_edge.c's accept hook, on CivetWeb's accept thread.
+// civetweb_edge.c's admission hooks (accept thread, or a worker unparking).
 int AdmitConnection(void* user_data, int fd, const sockaddr* peer, socklen_t peer_len) {
   auto* h = static_cast<Handler*>(user_data);
   return !h || h->connections().Admit(fd, peer, peer_len) ? 1 : 0;
 }
 
+void ReleaseConnection(void* user_data, int fd) {
+  if (auto* h = static_cast<Handler*>(user_data)) h->connections().Release(fd);
+}
+
 // Every admitted connection ends here (after a failed TLS handshake too),
-// before its socket is closed.
+// before its socket is closed: a parked one of its client may go on.
 void ConnectionClosing(const mg_connection* conn) {
-  auto* h = static_cast<Handler*>(mg_get_user_data(mg_get_context(conn)));
-  if (h) h->connections().Release(proctree_civet_client_socket(conn));
+  mg_context* ctx = mg_get_context(conn);
+  auto* h = static_cast<Handler*>(mg_get_user_data(ctx));
+  if (!h) return;
+  h->connections().Release(proctree_civet_client_socket(conn));
+  proctree_civet_unpark(ctx);
 }
 
 int BeginRequest(mg_connection* conn) {
@@ -390,7 +400,7 @@ bool HostHasIPv6() {
 class CivetHttpServer : public HttpServer {
  public:
   CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler) : handler_(std::move(handler)), ctx_(ctx) {}
-  ~CivetHttpServer() override { mg_stop(ctx_); }
+  ~CivetHttpServer() override { proctree_civet_stop(ctx_); }
 
   std::vector<std::string> BoundAddresses() const override {
     std::vector<std::string> out;
@@ -520,7 +530,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
     }
     mg_init_library(MG_FEATURES_TLS);
   }
-  const int workers = (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers;
+  const int workers = Workers(opts);
   const std::string timeout_ms = std::to_string(opts.request_timeout.count());
   const std::vector<std::string> options = {
       "listening_ports", ports,
@@ -563,7 +573,8 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   // handshake-time client_allowed_sans check.
   t_tls_config = &handler->options().web.tls;
   t_tls_error = &tls_error;
-  proctree_civet_set_admit(AdmitConnection);
+  static std::once_flag hooks_once;
+  std::call_once(hooks_once, [] { proctree_civet_set_admission(AdmitConnection, ReleaseConnection); });
   mg_context* ctx = mg_start2(&init, &err);
   t_tls_config = nullptr;
   t_tls_error = nullptr;

@@ -28,8 +28,8 @@ struct HttpOptions {
   // on a kept-alive connection, to start the next one); also bounds each
   // network write. Slow or idle clients are dropped after it.
   std::chrono::milliseconds request_timeout{10000};
-  // Connections one client address may hold open (ClientConnectionLimit);
-  // 0: no limit.
+  // Connections one client address may hold while fewer than
+  // kReservedWorkers workers are free (ClientConnectionLimit); 0: no limit.
   int max_connections_per_client = 16;
 };
 
@@ -40,6 +40,9 @@ inline constexpr long long kMaxRequestBodyBytes = 64 * 1024;
 // Worker threads beyond --web.max-requests: for 503s, health checks and 401s
 // while every scrape slot is taken.
 inline constexpr int kSpareWorkers = 16;
+// Workers kept for clients under --web.max-connections-per-client: while
+// fewer are free, a client at its limit gets no more (ClientConnectionLimit).
+inline constexpr int kReservedWorkers = 8;
 
 // What one scrape request asks for.
 struct ScrapeRequest {

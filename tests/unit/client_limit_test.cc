@@ -58,6 +58,19 @@ TEST(ClientConnectionLimit, IPv4MappedCountsAsIPv4AndIPv6PerAddress) {
   EXPECT_TRUE(Admit(l, 5, V6("2001:db8::2")));
 }
 
+TEST(ClientConnectionLimit, AnyClientMayConnectWhileTheReserveIsUntouched) {
+  // 10 workers, 4 kept: up to 6 open connections anyone is admitted.
+  ClientConnectionLimit l(2, 10, 4);
+  const auto a = V4("127.0.0.2");
+  for (int fd = 0; fd < 6; ++fd) EXPECT_TRUE(Admit(l, fd, a)) << fd;
+  EXPECT_FALSE(Admit(l, 6, a));               // busy, and a is over its 2
+  EXPECT_TRUE(Admit(l, 7, V4("127.0.0.1")));  // another client is under its limit
+  EXPECT_TRUE(Admit(l, 8, V4("127.0.0.1")));
+  EXPECT_FALSE(Admit(l, 9, V4("127.0.0.1")));
+  for (int fd = 0; fd < 4; ++fd) l.Release(fd);
+  EXPECT_TRUE(Admit(l, 6, a));  // 4 open again: free admission
+}
+
 TEST(ClientConnectionLimit, ZeroIsNoLimit) {
   ClientConnectionLimit l(0);
   for (int fd = 0; fd < 1000; ++fd) EXPECT_TRUE(Admit(l, fd, V4("127.0.0.2")));
