@@ -40,17 +40,20 @@ struct mg_context;
 static int proctree_accept(struct mg_context *ctx, int listener, struct sockaddr *peer, socklen_t *len);
 static ssize_t proctree_recv(struct mg_connection *conn, int fd, void *buf, size_t len, int flags);
 static int proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, int num);
+static int proctree_listen(int fd, int backlog);
 
 /* Each is called at exactly one place in civetweb.c, where ctx or conn is in scope. */
 #define accept(listener, peer, len) proctree_accept(ctx, listener, peer, len)
 #define recv(fd, buf, len, flags) proctree_recv(conn, fd, buf, len, flags)
 #define SSL_read(ssl, buf, num) proctree_ssl_read(conn, ssl, buf, num)
+#define listen(fd, backlog) proctree_listen(fd, backlog)
 
 #include "civetweb.c"
 
 #undef accept
 #undef recv
 #undef SSL_read
+#undef listen
 
 static proctree_civet_admit_fn g_admit = NULL;
 static proctree_civet_release_fn g_release = NULL;
@@ -306,27 +309,36 @@ proctree_civet_raw_request(const struct mg_connection *conn, const char **data, 
 	return 1;
 }
 
-int
-proctree_civet_listener_address(const struct mg_context *ctx, int i, struct sockaddr_storage *out,
-                                socklen_t *out_len)
-{
-	const union usa *lsa;
-	socklen_t n;
+/* The addresses mg_start2 listens on, recorded on the thread that calls it
+ * (set_ports_option runs there), so nothing of the running context is read. */
+#define PROCTREE_MAX_LISTENERS 32
+static __thread int t_num_bound;
+static __thread struct sockaddr_storage t_bound[PROCTREE_MAX_LISTENERS];
 
-	if ((ctx == NULL) || (i < 0) || (ctx->listening_sockets == NULL)
-	    || ((unsigned)i >= ctx->num_listening_sockets)) {
+static int
+proctree_listen(int fd, int backlog)
+{
+	int rc = listen(fd, backlog);
+	socklen_t len = sizeof(t_bound[0]);
+	if ((rc == 0) && (t_num_bound < PROCTREE_MAX_LISTENERS)
+	    && (getsockname(fd, (struct sockaddr *)&t_bound[t_num_bound], &len) == 0)) {
+		t_num_bound++;
+	}
+	return rc;
+}
+
+void
+proctree_civet_forget_bound(void)
+{
+	t_num_bound = 0;
+}
+
+int
+proctree_civet_bound_address(int i, struct sockaddr_storage *out)
+{
+	if ((i < 0) || (i >= t_num_bound)) {
 		return 0;
 	}
-	lsa = &ctx->listening_sockets[i].lsa;
-	if (lsa->sa.sa_family == AF_INET) {
-		n = sizeof(lsa->sin);
-	} else if (lsa->sa.sa_family == AF_INET6) {
-		n = sizeof(lsa->sin6);
-	} else {
-		return 0;
-	}
-	memset(out, 0, sizeof(*out));
-	memcpy(out, lsa, n);
-	*out_len = n;
+	*out = t_bound[i];
 	return 1;
 }

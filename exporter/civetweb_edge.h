@@ -49,10 +49,12 @@ int proctree_civet_client_socket(const struct mg_connection *conn);
  * parsed): the caller should refuse the request. */
 int proctree_civet_raw_request(const struct mg_connection *conn, const char **data, size_t *len);
 
-/* The bound address of listening socket i (in mg_get_server_ports order),
- * 0 when there is none. */
-int proctree_civet_listener_address(const struct mg_context *ctx, int i, struct sockaddr_storage *out,
-                                    socklen_t *out_len);
+/* The addresses the last mg_start2 on this thread listens on (with the real
+ * port for port 0), in order: call proctree_civet_forget_bound before
+ * mg_start2, then proctree_civet_bound_address(i, ...) for i = 0, 1, ...
+ * until it returns 0. */
+void proctree_civet_forget_bound(void);
+int proctree_civet_bound_address(int i, struct sockaddr_storage *out);
 
 #ifdef __cplusplus
 }

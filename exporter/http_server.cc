@@ -399,20 +399,16 @@ bool HostHasIPv6() {
 
 class CivetHttpServer : public HttpServer {
  public:
-  CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler) : handler_(std::move(handler)), ctx_(ctx) {}
+  CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler, std::vector<std::string> bound)
+      : handler_(std::move(handler)), ctx_(ctx), bound_(std::move(bound)) {}
   ~CivetHttpServer() override { proctree_civet_stop(ctx_); }
 
-  std::vector<std::string> BoundAddresses() const override {
-    std::vector<std::string> out;
-    sockaddr_storage ss;
-    socklen_t len = 0;
-    for (int i = 0; proctree_civet_listener_address(ctx_, i, &ss, &len); ++i) out.push_back(FormatAddress(ss));
-    return out;
-  }
+  std::vector<std::string> BoundAddresses() const override { return bound_; }
 
  private:
   std::unique_ptr<Handler> handler_;  // outlives ctx_: mg_stop joins the workers first
   mg_context* ctx_;
+  const std::vector<std::string> bound_;
 };
 
 }  // namespace
@@ -575,6 +571,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   t_tls_error = &tls_error;
   static std::once_flag hooks_once;
   std::call_once(hooks_once, [] { proctree_civet_set_admission(AdmitConnection, ReleaseConnection); });
+  proctree_civet_forget_bound();
   mg_context* ctx = mg_start2(&init, &err);
   t_tls_config = nullptr;
   t_tls_error = nullptr;
@@ -591,7 +588,10 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
             {{"http2", "false"}, {"basic_auth", opts.web.users.empty() ? "false" : "true"},
              {"max_requests", std::to_string(opts.max_requests)}, {"workers", std::to_string(workers)},
              {"max_connections_per_client", std::to_string(opts.max_connections_per_client)}});
-  return std::make_unique<CivetHttpServer>(ctx, std::move(handler));
+  std::vector<std::string> bound;
+  sockaddr_storage ss;
+  for (int i = 0; proctree_civet_bound_address(i, &ss); ++i) bound.push_back(FormatAddress(ss));
+  return std::make_unique<CivetHttpServer>(ctx, std::move(handler), std::move(bound));
 }
 
 }  // namespace proctree
