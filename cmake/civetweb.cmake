@@ -6,13 +6,12 @@
 # civetweb.c and adds the hooks the HTTP edge needs (see there).
 set(PROCTREE_CIVETWEB_DIR ${CMAKE_BINARY_DIR}/_deps/civetweb CACHE PATH
     "Where scripts/fetch-civetweb-source.sh unpacks Debian's civetweb source")
-if(NOT EXISTS ${PROCTREE_CIVETWEB_DIR}/src/src/civetweb.c)
-  execute_process(
-    COMMAND ${CMAKE_SOURCE_DIR}/scripts/fetch-civetweb-source.sh ${PROCTREE_CIVETWEB_DIR}
-    RESULT_VARIABLE civetweb_fetch_result)
-  if(NOT civetweb_fetch_result EQUAL 0)
-    message(FATAL_ERROR "fetching CivetWeb's Debian source failed (scripts/fetch-civetweb-source.sh)")
-  endif()
+# A no-op (no network) when that version is already unpacked there.
+execute_process(
+  COMMAND ${CMAKE_SOURCE_DIR}/scripts/fetch-civetweb-source.sh ${PROCTREE_CIVETWEB_DIR}
+  RESULT_VARIABLE civetweb_fetch_result)
+if(NOT civetweb_fetch_result EQUAL 0)
+  message(FATAL_ERROR "fetching CivetWeb's Debian source failed (scripts/fetch-civetweb-source.sh)")
 endif()
 set(PROCTREE_CIVETWEB_SRC ${PROCTREE_CIVETWEB_DIR}/src)
 
