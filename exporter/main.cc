@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   http.version = kVersion;
   http.web = web;
   http.max_requests = flags.web_max_requests;
+  http.max_connections_per_client = flags.web_max_connections_per_client;
   http.request_timeout = std::chrono::milliseconds(static_cast<long long>(flags.web_request_timeout_seconds * 1000));
   // Started after the signal mask above, so it inherits it; outlives the server.
   ScrapeThread scrape_thread(scrape);
@@ -156,9 +157,9 @@ int main(int argc, char** argv) {
     log::Error("cannot start HTTP server", {{"err", error}});
     return 1;
   }
-  std::string ports;
-  for (const auto& p : server->BoundAddresses()) ports += (ports.empty() ? "" : ",") + p;
-  log::Info("listening", {{"address", ports}, {"telemetry_path", flags.telemetry_path},
+  std::string addresses;
+  for (const auto& a : server->BoundAddresses()) addresses += (addresses.empty() ? "" : ",") + a;
+  log::Info("listening", {{"address", addresses}, {"telemetry_path", flags.telemetry_path},
                           {"procfs", flags.procfs}, {"version", kVersion}});
 
   for (;;) {
