@@ -5,6 +5,10 @@ CMAKE_FLAGS ?=
 
 .PHONY: deps configure build run test test-fast clean
 
+# CivetWeb's Debian source, fetched once (scripts/fetch-civetweb-source.sh at
+# configure time) and shared by the sanitizer and fuzz build trees.
+CIVETWEB_DIR = -DPROCTREE_CIVETWEB_DIR=$(abspath $(BUILD_DIR))/_deps/civetweb
+
 deps:
 	@scripts/install-deps.sh
 
@@ -59,12 +63,12 @@ bench: build
 # runs them all: under TSan they cost CI minutes and find no races.
 .PHONY: test-asan test-tsan
 test-asan: deps
-	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=address >/dev/null
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=address $(CIVETWEB_DIR) >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -LE soak
 
 test-tsan: deps
-	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=thread >/dev/null
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DPROCTREE_SANITIZE=thread $(CIVETWEB_DIR) >/dev/null
 	@cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure -j $(JOBS) -LE soak \
 	  -E '^robustness\.(hostile_processes|permissions|churn_storm|bad_http)$$'
@@ -77,7 +81,7 @@ FUZZ_SMOKE_SECONDS ?= 10
 FUZZ_TARGETS = fuzz_proc_parsers fuzz_config fuzz_text fuzz_web_config fuzz_query_filter fuzz_http_headers fuzz_name_template
 .PHONY: fuzz fuzz-smoke fuzz-build
 fuzz-build: deps
-	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROCTREE_SANITIZE=fuzz >/dev/null
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROCTREE_SANITIZE=fuzz $(CIVETWEB_DIR) >/dev/null
 	@cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 
 fuzz: fuzz-build

@@ -31,9 +31,9 @@ function(proctree_layer target)
 
   set(system "${PROCTREE_STD_HEADERS}" ${L_SYSTEM})
   list(JOIN system "|" system_regex)
-  # Every source and header of the folder, not only the compiled ones.
-  file(GLOB checked CONFIGURE_DEPENDS
-       ${CMAKE_SOURCE_DIR}/${L_DIR}/*.h ${CMAKE_SOURCE_DIR}/${L_DIR}/*.cc ${CMAKE_SOURCE_DIR}/${L_DIR}/*.c)
+  # Every C++ source and header of the folder, not only the compiled ones
+  # (a .c file there is third-party glue with a library of its own).
+  file(GLOB checked CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${L_DIR}/*.h ${CMAKE_SOURCE_DIR}/${L_DIR}/*.cc)
   set(layer_file ${CMAKE_BINARY_DIR}/layers/${target}.cmake)
   # Bracket arguments: the regex keeps its backslashes.
   file(WRITE ${layer_file}

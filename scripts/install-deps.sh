@@ -12,11 +12,14 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config
-  prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libre2-dev zlib1g-dev
+  prometheus-cpp-dev libyaml-cpp-dev libre2-dev zlib1g-dev
+  # CivetWeb is built from Debian's source package (scripts/fetch-civetweb-source.sh):
+  # apt-get source needs dpkg-source and the archive keyring.
+  dpkg-dev debian-archive-keyring
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   prometheus
   python3 curl procps
-  # The HTTP edge: OpenSSL (libssl3 at run time, for TLS; headers to build),
+  # The HTTP edge: OpenSSL (libssl3 at run time; headers to build; CivetWeb links it),
   # libxcrypt for bcrypt basic auth, the openssl command for the TLS tests.
   libssl3 libssl-dev libcrypt1 libcrypt-dev openssl
   clang libclang-rt-14-dev
@@ -33,7 +36,8 @@ case ${1:-${PROCTREE_DEPS:-all}} in
   build | --build)
     packages=(
       build-essential cmake pkg-config
-      prometheus-cpp-dev libcivetweb-dev libyaml-cpp-dev libre2-dev zlib1g-dev
+      prometheus-cpp-dev libyaml-cpp-dev libre2-dev zlib1g-dev
+      dpkg-dev debian-archive-keyring
       libssl-dev libcrypt-dev
     ) ;;
   package | --package)

@@ -21,6 +21,7 @@ struct Flags {
   std::string web_config_file;  // exporter-toolkit web config: TLS, basic auth, headers
   int web_max_requests = 40;    // concurrent scrapes; 0: no limit
   double web_request_timeout_seconds = 10;
+  int web_max_connections_per_client = 16;  // open connections per client address; 0: no limit
   bool web_disable_exporter_metrics = false;
   // --health-check=URL: GET it, exit 0 on 2xx, else 1 (a container HEALTHCHECK).
   std::optional<std::string> health_check_url;

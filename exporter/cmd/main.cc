@@ -151,6 +151,7 @@ HttpOptions HttpOptionsFrom(const Flags& flags, const WebConfig& web) {
   http.version = kVersion;
   http.web = web;
   http.max_requests = flags.web_max_requests;
+  http.max_connections_per_client = flags.web_max_connections_per_client;
   http.request_timeout = std::chrono::milliseconds(static_cast<long long>(flags.web_request_timeout_seconds * 1000));
   http.check_query = [](const std::string& query, std::string* err) {
     FamilyFilter filter;
@@ -185,9 +186,9 @@ int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const 
     log::Error("cannot start HTTP server", {{"err", error}});
     return 1;
   }
-  std::string ports;
-  for (const auto& p : server->BoundAddresses()) ports += (ports.empty() ? "" : ",") + p;
-  log::Info("listening", {{"address", ports}, {"telemetry_path", flags.telemetry_path},
+  std::string addresses;
+  for (const auto& a : server->BoundAddresses()) addresses += (addresses.empty() ? "" : ",") + a;
+  log::Info("listening", {{"address", addresses}, {"telemetry_path", flags.telemetry_path},
                           {"procfs", flags.procfs}, {"version", kVersion}});
   for (;;) {
     int sig = 0;

@@ -1,6 +1,8 @@
 #include "exporter/http/health_check.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 #include <openssl/evp.h>
 #include <signal.h>
 #include <sys/time.h>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "probes/util/build_version.h"
-#include "exporter/http/web_tls.h"
 #include "probes/util/strings.h"
 
 namespace proctree {
@@ -84,22 +85,40 @@ bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::strin
     u.has_userinfo = true;
     shown_userinfo = user + (colon != std::string::npos ? ":xxxxx" : "") + "@";
   }
+  std::size_t host_end;  // where the host ends in authority
   if (!authority.empty() && authority[0] == '[') {
-    *error = "IPv6 addresses are not supported: Debian's CivetWeb is built without IPv6";
-    return false;
+    host_end = authority.find(']');
+    in6_addr a6{};
+    u.host = host_end == std::string::npos ? "" : authority.substr(1, host_end - 1);
+    if (host_end == std::string::npos || inet_pton(AF_INET6, u.host.c_str(), &a6) != 1) {
+      *error = "the URL's host \"" + authority.substr(0, host_end == std::string::npos ? authority.size() : host_end + 1) +
+               "\" is not a bracketed IPv6 address";
+      return false;
+    }
+    ++host_end;
+    if (host_end < authority.size() && authority[host_end] != ':') {
+      *error = "the URL has text after its IPv6 address: " + authority;
+      return false;
+    }
+    u.host_header = "[" + u.host + "]";
+  } else {
+    host_end = std::min(authority.find(':'), authority.size());
+    u.host = authority.substr(0, host_end);
+    u.host_header = u.host;
   }
-  const auto colon = authority.find(':');
-  u.host = authority.substr(0, colon);
   if (u.host.empty()) {
     *error = "the URL has no host";
     return false;
   }
-  for (char c : u.host) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
-      *error = "the URL's host \"" + u.host + "\" is not a host name or IPv4 address";
-      return false;
+  if (u.host_header[0] != '[') {
+    for (char c : u.host) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '-' && c != '_') {
+        *error = "the URL's host \"" + u.host + "\" is not a host name, an IPv4 address or a bracketed IPv6 address";
+        return false;
+      }
     }
   }
+  const std::size_t colon = host_end < authority.size() ? host_end : std::string::npos;
   u.port = u.tls ? 443 : 80;
   if (colon != std::string::npos) {
     const std::string port = authority.substr(colon + 1);
@@ -125,12 +144,6 @@ HealthCheckResult RunHealthCheck(const std::string& url, std::chrono::millisecon
   }
   const std::string where = "GET " + u.redacted;
   if (u.tls) {
-    // The same OpenSSL stand-ins the TLS server loads: CivetWeb's client
-    // uses the library it loads itself.
-    if (!PrepareCivetWebTls(&error)) {
-      r.message = where + ": https is not available: " + error;
-      return r;
-    }
     if ((mg_init_library(MG_FEATURES_TLS) & MG_FEATURES_TLS) == 0) {
       r.message = where + ": https is not available: CivetWeb could not initialize OpenSSL";
       return r;
@@ -150,7 +163,7 @@ HealthCheckResult RunHealthCheck(const std::string& url, std::chrono::millisecon
     r.message = where + ": cannot connect: " + OneLine(*ebuf ? ebuf : "unknown CivetWeb error");
     return r;
   }
-  std::string request = "GET " + u.target + " HTTP/1.1\r\nHost: " + u.host +
+  std::string request = "GET " + u.target + " HTTP/1.1\r\nHost: " + u.host_header +
                         (u.port == (u.tls ? 443 : 80) ? "" : ":" + std::to_string(u.port)) +
                         "\r\nUser-Agent: proctree_exporter/" + kVersion +
                         " health-check\r\nAccept: */*\r\nConnection: close\r\n";

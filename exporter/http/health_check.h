@@ -10,7 +10,8 @@ namespace proctree {
 
 struct HealthCheckUrl {
   bool tls = false;
-  std::string host;       // a name or an IPv4 address (Debian's CivetWeb has no IPv6)
+  std::string host;       // a name, an IPv4 address or an IPv6 address (without its brackets)
+  std::string host_header;  // the Host header's host: the IPv6 address in brackets
   int port = 0;           // 80 or 443 when the URL names none
   std::string target;     // path and query, "/" at least; the fragment is dropped
   std::string user;       // from user:password@ in the URL, percent-decoded
@@ -19,7 +20,8 @@ struct HealthCheckUrl {
   std::string redacted;   // the URL for messages, the password replaced by xxxxx
 };
 
-// http://[user[:password]@]host[:port][/path][?query][#fragment], or
+// http://[user[:password]@]host[:port][/path][?query][#fragment] (host a
+// name, an IPv4 address or [an IPv6 address]), or
 // https://. False with the reason for anything else.
 bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::string* error);
 

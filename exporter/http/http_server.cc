@@ -1,6 +1,10 @@
 #include "exporter/http/http_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -10,7 +14,10 @@
 #include <mutex>
 #include <strings.h>
 
+#include "exporter/http/civetweb_edge.h"
+#include "exporter/http/client_limit.h"
 #include "exporter/http/gzip.h"
+#include "exporter/http/http_framing.h"
 #include "probes/util/log.h"
 #include "probes/util/strings.h"
 #include "exporter/http/web_auth.h"
@@ -21,6 +28,9 @@ namespace proctree {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+static_assert(kMaxRequestHeaderBytes <= PROCTREE_CIVET_RAW_CAPACITY,
+              "civetweb_edge.c mirrors at most PROCTREE_CIVET_RAW_CAPACITY bytes of a header block");
 
 constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr const char* kTextContentType = "text/plain; charset=utf-8";
@@ -50,6 +60,9 @@ class RateLimiter {
 };
 
 bool Is(const char* a, const char* b) { return a && std::strcmp(a, b) == 0; }
+
+// CivetWeb's worker threads: a scrape slot each, and kSpareWorkers more.
+int Workers(const HttpOptions& opts) { return (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers; }
 
 // A Content-Length value: one decimal number that fits (blanks around it allowed).
 bool IsContentLength(const char* v) {
@@ -97,7 +110,11 @@ bool DecodePath(const char* raw, std::string* out) {
 class Handler {
  public:
   Handler(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload)
-      : opts_(opts), metrics_(std::move(metrics)), reload_(std::move(reload)), auth_(opts.web.users) {
+      : opts_(opts),
+        metrics_(std::move(metrics)),
+        reload_(std::move(reload)),
+        auth_(opts.web.users),
+        connections_(opts.max_connections_per_client, Workers(opts), kReservedWorkers) {
     for (const auto& [name, value] : opts_.web.headers) {
       config_headers_ += name + ": " + value + "\r\n";
       if (name == "X-Content-Type-Options") nosniff_configured_ = true;
@@ -107,6 +124,7 @@ class Handler {
   }
 
   const HttpOptions& options() const { return opts_; }
+  ClientConnectionLimit& connections() { return connections_; }
 
   // A request CivetWeb refused before begin_request (see HttpError): its
   // status, a well-formed answer with the usual headers, and the connection
@@ -128,6 +146,12 @@ class Handler {
     const bool body = ri->content_length > 0 || ChunkedBody(conn);
     Reply r{conn, head, body, this};
 
+    if (const FramingProblem p = CheckRawFraming(conn); p.status != 0) {
+      r.close = true;  // where the next request would start is unknown
+      return r.Send(p.status, mg_get_response_code_text(conn, p.status), kTextContentType,
+                    std::to_string(p.status) + " " + mg_get_response_code_text(conn, p.status) + ": " + p.reason +
+                        "\n");
+    }
     if (const char* bad = BadFraming(ri)) {
       r.close = true;  // where the next request would start is unknown
       return r.Send(400, "Bad Request", kTextContentType, std::string("400 Bad Request: ") + bad + "\n");
@@ -177,6 +201,14 @@ class Handler {
       return h->Write(*this, status, reason, content_type, body, extra_headers);
     }
   };
+
+  // The header block as received (CivetWeb's parse of it may have dropped lines).
+  static FramingProblem CheckRawFraming(const mg_connection* conn) {
+    const char* raw = nullptr;
+    std::size_t len = 0;
+    if (!proctree_civet_raw_request(conn, &raw, &len)) return {400, "the header block could not be checked"};
+    return CheckRequestFraming(std::string_view(raw, len), MG_MAX_HEADERS);
+  }
 
   static bool ChunkedBody(mg_connection* conn) {
     const char* te = mg_get_header(conn, "Transfer-Encoding");
@@ -251,7 +283,8 @@ class Handler {
   std::string Landing() const {
     return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>proctree_exporter</title></head>\n"
            "<body><h1>proctree_exporter</h1>\n<p>Version " +
-           opts_.version + "</p>\n<p><a href=\"" + opts_.telemetry_path + "\">Metrics</a></p>\n</body></html>\n";
+           HtmlEscape(opts_.version) + "</p>\n<p><a href=\"" + HtmlEscape(opts_.telemetry_path) +
+           "\">Metrics</a></p>\n</body></html>\n";
   }
 
   const HttpOptions opts_;
@@ -262,7 +295,28 @@ class Handler {
   std::string config_headers_;
   bool nosniff_configured_ = false;
   std::atomic<int> in_flight_{0};
+  ClientConnectionLimit connections_;
 };
+
+// civetweb_edge.c's admission hooks (accept thread, or a worker unparking).
+int AdmitConnection(void* user_data, int fd, const sockaddr* peer, socklen_t peer_len) {
+  auto* h = static_cast<Handler*>(user_data);
+  return !h || h->connections().Admit(fd, peer, peer_len) ? 1 : 0;
+}
+
+void ReleaseConnection(void* user_data, int fd) {
+  if (auto* h = static_cast<Handler*>(user_data)) h->connections().Release(fd);
+}
+
+// Every admitted connection ends here (after a failed TLS handshake too),
+// before its socket is closed: a parked one of its client may go on.
+void ConnectionClosing(const mg_connection* conn) {
+  mg_context* ctx = mg_get_context(conn);
+  auto* h = static_cast<Handler*>(mg_get_user_data(ctx));
+  if (!h) return;
+  h->connections().Release(proctree_civet_client_socket(conn));
+  proctree_civet_unpark(ctx);
+}
 
 int BeginRequest(mg_connection* conn) {
   auto* h = static_cast<Handler*>(mg_get_request_info(conn)->user_data);
@@ -312,60 +366,96 @@ int InitSsl(void* ssl_ctx, void*) {
   return 1;  // configured: CivetWeb loads no certificate of its own
 }
 
+// "127.0.0.1:9818", "[::1]:9818".
+std::string FormatAddress(const sockaddr_storage& ss) {
+  char host[INET6_ADDRSTRLEN] = {0};
+  if (ss.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    inet_ntop(AF_INET6, &in6.sin6_addr, host, sizeof(host));
+    return "[" + std::string(host) + "]:" + std::to_string(ntohs(in6.sin6_port));
+  }
+  const auto& in = reinterpret_cast<const sockaddr_in&>(ss);
+  inet_ntop(AF_INET, &in.sin_addr, host, sizeof(host));
+  return std::string(host) + ":" + std::to_string(ntohs(in.sin_port));
+}
+
+bool HostHasIPv6() {
+  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
 class CivetHttpServer : public HttpServer {
  public:
-  CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler) : handler_(std::move(handler)), ctx_(ctx) {}
-  ~CivetHttpServer() override { mg_stop(ctx_); }
+  CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler, std::vector<std::string> bound)
+      : handler_(std::move(handler)), ctx_(ctx), bound_(std::move(bound)) {}
+  ~CivetHttpServer() override { proctree_civet_stop(ctx_); }
 
-  std::vector<std::string> BoundAddresses() const override {
-    std::vector<std::string> out;
-    mg_server_port ports[16];
-    int n = mg_get_server_ports(ctx_, 16, ports);
-    for (int i = 0; i < n; ++i) {
-      // CivetWeb does not expose the bound host; the port is what clients need.
-      out.push_back(std::to_string(ports[i].port));
-    }
-    return out;
-  }
+  std::vector<std::string> BoundAddresses() const override { return bound_; }
 
  private:
   std::unique_ptr<Handler> handler_;  // outlives ctx_: mg_stop joins the workers first
   mg_context* ctx_;
+  const std::vector<std::string> bound_;
 };
 
 }  // namespace
 
-bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string* error) {
-  if (!addr.empty() && addr[0] == '[') {
-    *error = "IPv6 listen address " + addr + " is not supported: Debian's CivetWeb is built without IPv6";
-    return false;
-  }
-  auto colon = addr.rfind(':');
+bool ToCivetListeningPort(const std::string& addr, bool ipv6_available, std::string* out, std::string* error) {
+  const auto colon = addr.rfind(':');
   if (colon == std::string::npos) {
-    *error = "listen address " + addr + " must be host:port or :port";
+    *error = "listen address " + addr + " must be host:port, [IPv6]:port or :port";
     return false;
   }
-  std::string host = addr.substr(0, colon);
-  std::string port = addr.substr(colon + 1);
-  if (host.find(':') != std::string::npos) {
-    *error = "IPv6 listen address " + addr + " is not supported: Debian's CivetWeb is built without IPv6";
-    return false;
-  }
-  if (port.empty() || port.size() > 5) {
+  const std::string host = addr.substr(0, colon);
+  const std::string port = addr.substr(colon + 1);
+  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
     *error = "listen address " + addr + " has no valid port";
     return false;
   }
-  for (char c : port)
-    if (!std::isdigit(static_cast<unsigned char>(c))) {
-      *error = "listen address " + addr + " has no valid port";
-      return false;
-    }
   if (std::stoi(port) > 65535) {
     *error = "listen address " + addr + " has a port above 65535";
     return false;
   }
-  *out = host.empty() ? port : host + ":" + port;
+  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
+  const std::string ip6 = bracketed ? host.substr(1, host.size() - 2) : "";
+  in6_addr a6{};
+  if (bracketed && inet_pton(AF_INET6, ip6.c_str(), &a6) != 1) {
+    *error = "listen address " + addr + ": " + host + " is not an IPv6 address";
+    return false;
+  }
+  if (!bracketed && (host.find(':') != std::string::npos || host.find('[') != std::string::npos)) {
+    *error = "listen address " + addr + ": an IPv6 address must be in brackets, as in [::1]:9818";
+    return false;
+  }
+  // Go listens on both families for "" and "::"; CivetWeb's "+port" does.
+  if (host.empty() || (bracketed && IN6_IS_ADDR_UNSPECIFIED(&a6))) {
+    *out = (ipv6_available ? "+" : "") + port;
+    return true;
+  }
+  *out = host + ":" + port;
   return true;
+}
+
+bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string* error) {
+  return ToCivetListeningPort(addr, HostHasIPv6(), out, error);
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 // RFC 9110 12.5.3: codings by exact name with an optional q; an explicit
@@ -419,14 +509,13 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
     ports += (ports.empty() ? "" : ",") + p + (tls ? "s" : "");
   }
   if (tls) {
-    if (!PrepareCivetWebTls(error)) return nullptr;
     if (!CheckTlsConfig(opts.web.tls, error)) {
       *error = "invalid tls_server_config: " + *error;
       return nullptr;
     }
     mg_init_library(MG_FEATURES_TLS);
   }
-  const int workers = (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers;
+  const int workers = Workers(opts);
   const std::string timeout_ms = std::to_string(opts.request_timeout.count());
   const std::vector<std::string> options = {
       "listening_ports", ports,
@@ -448,6 +537,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   callbacks.begin_request = BeginRequest;
   callbacks.http_error = HttpError;
   callbacks.log_message = CaptureLog;
+  callbacks.connection_close = ConnectionClosing;
   if (tls) callbacks.init_ssl = InitSsl;
 
   mg_init_data init{};
@@ -468,6 +558,9 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   // handshake-time client_allowed_sans check.
   t_tls_config = &handler->options().web.tls;
   t_tls_error = &tls_error;
+  static std::once_flag hooks_once;
+  std::call_once(hooks_once, [] { proctree_civet_set_admission(AdmitConnection, ReleaseConnection); });
+  proctree_civet_forget_bound();
   mg_context* ctx = mg_start2(&init, &err);
   t_tls_config = nullptr;
   t_tls_error = nullptr;
@@ -482,8 +575,12 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   }
   log::Info(tls ? "TLS is enabled" : "TLS is disabled",
             {{"http2", "false"}, {"basic_auth", opts.web.users.empty() ? "false" : "true"},
-             {"max_requests", std::to_string(opts.max_requests)}, {"workers", std::to_string(workers)}});
-  return std::make_unique<CivetHttpServer>(ctx, std::move(handler));
+             {"max_requests", std::to_string(opts.max_requests)}, {"workers", std::to_string(workers)},
+             {"max_connections_per_client", std::to_string(opts.max_connections_per_client)}});
+  std::vector<std::string> bound;
+  sockaddr_storage ss;
+  for (int i = 0; proctree_civet_bound_address(i, &ss); ++i) bound.push_back(FormatAddress(ss));
+  return std::make_unique<CivetHttpServer>(ctx, std::move(handler), std::move(bound));
 }
 
 }  // namespace proctree

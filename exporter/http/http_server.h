@@ -30,6 +30,9 @@ struct HttpOptions {
   // Checks a scrape's query string before it takes a slot: false with the
   // reason is answered 400. Unset: every query string is accepted.
   std::function<bool(const std::string& query, std::string* error)> check_query;
+  // Connections one client address may hold while fewer than
+  // kReservedWorkers workers are free (ClientConnectionLimit); 0: no limit.
+  int max_connections_per_client = 16;
 };
 
 // The request header block may be at most this big (431/413 beyond), and a
@@ -39,6 +42,9 @@ inline constexpr long long kMaxRequestBodyBytes = 64 * 1024;
 // Worker threads beyond --web.max-requests: for 503s, health checks and 401s
 // while every scrape slot is taken.
 inline constexpr int kSpareWorkers = 16;
+// Workers kept for clients under --web.max-connections-per-client: while
+// fewer are free, a client at its limit gets no more (ClientConnectionLimit).
+inline constexpr int kReservedWorkers = 8;
 
 // What one scrape request asks for. The edge passes the query string on
 // uninterpreted: what its parameters mean is the scrape's business.
@@ -59,13 +65,22 @@ class HttpServer {
   static std::unique_ptr<HttpServer> Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
                                            std::string* error);
   virtual ~HttpServer() = default;
-  // The bound "host:port" strings (with real ports when 0 was asked for).
+  // The bound addresses, "127.0.0.1:9818" or "[::]:9818" (with the real
+  // port when 0 was asked for).
   virtual std::vector<std::string> BoundAddresses() const = 0;
 };
 
-// ":9818" -> "9818", "0.0.0.0:9818" -> "0.0.0.0:9818"; IPv6 is refused with
-// a reason, since Debian's CivetWeb is built without it.
+// A --web.listen-address in CivetWeb's listening_ports syntax, as Go's
+// net.Listen reads it: ":9818" and "[::]:9818" are every address of both
+// families ("+9818"; only IPv4's, "9818", when `ipv6_available` is false),
+// "[::1]:9818" is IPv6 only, "0.0.0.0:9818" and "127.0.0.1:9818" IPv4 only,
+// a host name resolves as CivetWeb resolves it (IPv4).
+bool ToCivetListeningPort(const std::string& addr, bool ipv6_available, std::string* out, std::string* error);
+// The same, asking the host whether it has IPv6 (an AF_INET6 socket can be made).
 bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string* error);
+
+// Text for HTML: & < > " ' as character references.
+std::string HtmlEscape(const std::string& s);
 
 // True when an Accept-Encoding header value accepts gzip.
 bool AcceptsGzip(const char* accept_encoding);

@@ -1,11 +1,7 @@
 #include "exporter/http/web_tls.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
-#include <civetweb.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -18,8 +14,6 @@
 #include <vector>
 
 #include "probes/util/regular_file.h"
-#include "exporter/http/shim_libcrypto.h"  // generated: the stand-ins, built from civetweb_openssl_shim.c
-#include "exporter/http/shim_libssl.h"
 
 namespace proctree {
 
@@ -218,10 +212,9 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
     *error = "cannot set the TLS versions: " + OpenSslError();
     return false;
   }
-  // CivetWeb sets options by OpenSSL 1.1's bit numbers before this callback;
-  // under OpenSSL 3 some mean other things (one, SSL_OP_DISABLE_TLSEXT_CA_NAMES,
-  // sends an empty certificate_authorities that Go's TLS 1.3 client rejects).
-  // Start from OpenSSL 3's own defaults instead.
+  // CivetWeb sets options of its own before this callback (the ssl_protocol_version
+  // ones and SSL_OP_NO_TICKET among them); the web config decides here, from
+  // OpenSSL 3's own defaults, as exporter-toolkit does from Go's.
   SSL_CTX_clear_options(ctx, SSL_CTX_get_options(ctx));
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_ENABLE_MIDDLEBOX_COMPAT | SSL_OP_NO_RENEGOTIATION |
                                (c->prefer_server_cipher_suites ? SSL_OP_CIPHER_SERVER_PREFERENCE : 0));
@@ -284,76 +277,6 @@ bool CheckTlsConfig(const TlsServerConfig& c, std::string* error) {
     return false;
   }
   return ConfigureTlsContext(ctx.get(), &c, error);
-}
-
-bool PrepareCivetWebTls(std::string* error) {
-  static std::once_flag once;
-  static std::string failure;
-  std::call_once(once, [] {
-    if (!mg_check_feature(MG_FEATURES_TLS)) {
-      failure = "this CivetWeb library was built without TLS support";
-      return;
-    }
-    struct Shim {
-      const char* soname;
-      const unsigned char* bytes;
-      std::size_t size;
-    };
-    // libcrypto first: CivetWeb opens it first, and the libssl one needs it.
-    const Shim shims[] = {{"libcrypto.so", kShim_libcrypto, kShim_libcryptoSize},
-                          {"libssl.so", kShim_libssl, kShim_libsslSize}};
-    // The memfds stay open until both are loaded: glibc knows a library by the
-    // path it was opened by, and a reused fd number would name the first again.
-    std::vector<int> fds;
-    struct CloseAll {
-      std::vector<int>& fds;
-      ~CloseAll() {
-        for (int fd : fds) ::close(fd);
-      }
-    } close_all{fds};
-    for (const Shim& shim : shims) {
-      const std::string what = std::string("the ") + shim.soname + " stand-in";
-      int fd = ::memfd_create(shim.soname, MFD_CLOEXEC);
-      if (fd < 0) {
-        failure = "cannot create " + what + " (memfd_create): " + std::strerror(errno);
-        return;
-      }
-      fds.push_back(fd);
-      std::size_t off = 0;
-      while (off < shim.size) {
-        ssize_t n = ::write(fd, shim.bytes + off, shim.size - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          failure = "cannot write " + what + ": " + std::strerror(errno);
-          return;
-        }
-        off += static_cast<std::size_t>(n);
-      }
-      const std::string path = "/proc/self/fd/" + std::to_string(fd);
-      void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);  // kept for the process's life
-      const char* why = handle ? nullptr : ::dlerror();
-      if (!handle) {
-        failure = "cannot load " + what + ": " + (why ? why : "dlopen failed");
-        return;
-      }
-      // What CivetWeb will get for its dlopen() by name: the stand-in, by its soname.
-      void* by_name = ::dlopen(shim.soname, RTLD_NOW | RTLD_NOLOAD);
-      if (by_name != handle) {
-        failure = std::string("another ") + shim.soname + " was loaded before the stand-in";
-        return;
-      }
-      ::dlclose(by_name);
-    }
-    void* ssl = ::dlopen("libssl.so", RTLD_NOW | RTLD_NOLOAD);
-    const bool complete = ssl && ::dlsym(ssl, "SSL_get_peer_certificate") && ::dlsym(ssl, "SSL_new");
-    if (ssl) ::dlclose(ssl);
-    if (!complete) failure = "the libssl.so stand-in does not provide SSL_get_peer_certificate and SSL_new";
-  });
-  if (!failure.empty()) {
-    *error = "TLS is configured, but CivetWeb cannot use OpenSSL: " + failure;
-    return false;
-  }
-  return true;
 }
 
 }  // namespace proctree

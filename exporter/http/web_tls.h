@@ -17,14 +17,4 @@ bool ConfigureTlsContext(void* ssl_ctx, const TlsServerConfig* c, std::string* e
 // bad file is reported at start-up (and by --config.check) with its name.
 bool CheckTlsConfig(const TlsServerConfig& c, std::string* error);
 
-// Debian 12's libcivetweb1 loads OpenSSL itself, with dlopen("libssl.so")
-// and dlopen("libcrypto.so") (names only libssl-dev provides), and is built
-// for OpenSSL 1.1: against OpenSSL 3 its lookup of SSL_get_peer_certificate
-// comes back NULL and the first TLS connection crashes it. This loads two
-// stand-ins embedded in the binary, with those sonames, that forward to
-// libssl.so.3 and libcrypto.so.3 (package libssl3) and supply the missing
-// function, so CivetWeb's dlopen() finds them. Call before starting CivetWeb;
-// false with the reason when that cannot be done.
-bool PrepareCivetWebTls(std::string* error);
-
 }  // namespace proctree

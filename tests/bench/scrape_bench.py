@@ -202,7 +202,7 @@ class Exporter:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"exporter exited with {self.proc.returncode}: {self._log_text()}")
-            m = re.search(r'msg="?listening"?.*?\baddress="?(\d+)', self._log_text())
+            m = re.search(r'msg="?listening"?.*?\baddress="?(?:[^\s",]*:)?(\d+)', self._log_text())
             if m:
                 self.port = int(m.group(1))
                 break

@@ -35,7 +35,7 @@ ENV = os.path.join(SRC, "scripts", "container-env.sh")
 MAX_MB = float(os.environ.get("PROCTREE_IMAGE_MAX_MB", "40"))
 RUN_ID = uuid.uuid4().hex[:8]
 IMAGE = os.environ.get("PROCTREE_IMAGE") or f"localhost/proctree_exporter:test-{RUN_ID}"
-LISTENING = re.compile(r'msg="?listening"?\s.*\baddress="?(?:[0-9.]*:)?([0-9]+)')
+LISTENING = re.compile(r'msg="?listening"?\s.*\baddress="?(?:[^\s",]*:)?([0-9]+)')
 HEALTHCHECK = ["/usr/bin/proctree_exporter", "--health-check=http://127.0.0.1:9818/-/healthy"]
 
 

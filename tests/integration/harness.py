@@ -190,7 +190,7 @@ class Exporter:
                                      stderr=subprocess.PIPE)
         self.log = LineCollector(self.proc.stderr)
         try:
-            m = self.log.wait_for(r'msg="?listening"?\s.*\baddress="?([0-9]+)', timeout,
+            m = self.log.wait_for(r'msg="?listening"?\s.*\baddress="?(?:[^\s",]*:)?([0-9]+)', timeout,
                                   "the exporter's 'listening' log line")
         except BaseException:
             self.stop()

@@ -15,7 +15,7 @@ from harness import one, select
 
 CAPS = {"CAP_SYS_PTRACE": 19, "CAP_DAC_READ_SEARCH": 2, "CAP_DAC_OVERRIDE": 1}
 NOBODY = 65534
-LISTENING = r'msg="?listening"?\s.*\baddress="?([0-9]+)'
+LISTENING = r'msg="?listening"?\s.*\baddress="?(?:[^\s",]*:)?([0-9]+)'
 
 
 def cap_eff(pid):

@@ -59,7 +59,7 @@ class HealthCheckTest(harness.IntegrationTest):
 
     def test_malformed_urls(self):
         for url, needle in (("127.0.0.1:9818/-/healthy", "must start with http:// or https://"),
-                            ("http://[::1]:9818/", "IPv6"),
+                            ("http://[::1x]:9818/", "IPv6"),
                             ("http://127.0.0.1:70000/", "port"),
                             ("http://127.0.0.1:1/a b", "spaces"),
                             ("", "must start with")):

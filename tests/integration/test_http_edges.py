@@ -3,6 +3,7 @@
 import signal
 import socket
 import subprocess
+import unittest
 
 import harness
 from harness import http, raw_http
@@ -127,6 +128,13 @@ class CommandLineTest(harness.IntegrationTest):
         self.assertIn('href="/custom/path"', http(e.url("/")).text())
         self.assertEqual(http(e.url("/-/healthy")).status, 200)
 
+    def test_landing_page_escapes_the_telemetry_path(self):
+        path = "/m\"><script>alert('x')</script>&y"
+        e = self.start_exporter(f"--web.telemetry-path={path}")
+        page = http(e.url("/")).text()
+        self.assertNotIn("<script>", page)
+        self.assertIn('href="/m&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;y"', page)
+
     def test_bad_telemetry_path_exits_2(self):
         for path in ("metrics", "/", "/-/healthy"):
             with self.subTest(path=path):
@@ -140,6 +148,70 @@ class CommandLineTest(harness.IntegrationTest):
         self.assertEqual(e.proc.wait(15), 0)
         e.log.join()
         self.assertRegex(e.log.text(), r'msg="?shutting down"?')
+
+
+def has_ipv6_loopback():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def listening_addresses(exporter):
+    """The host:port list of the exporter's 'listening' log line."""
+    m = exporter.log.wait_for(r'msg="?listening"?\s.*\baddress="?([^\s"]+)', 15, "the 'listening' log line")
+    return m.group(1).split(",")
+
+
+def get6(port, path):
+    """GET over IPv6 loopback with a raw socket: (status, body)."""
+    with socket.create_connection(("::1", port), timeout=60) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: [::1]:{port}\r\nConnection: close\r\n\r\n".encode())
+        raw = b"".join(iter(lambda: s.recv(65536), b""))
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+@unittest.skipUnless(has_ipv6_loopback(), "no IPv6 loopback on this host")
+class IPv6Test(harness.IntegrationTest):
+
+    def test_scrape_and_health_check_over_ipv6_loopback(self):
+        e = self.start_exporter("--web.listen-address=[::1]:0")
+        addresses = listening_addresses(e)
+        self.assertEqual(addresses[0], f"127.0.0.1:{e.port}")
+        self.assertRegex(addresses[1], r"^\[::1\]:[0-9]+$")
+        port6 = int(addresses[1].rsplit(":", 1)[1])
+        status, body = get6(port6, "/metrics")
+        self.assertEqual(status, 200, body[:300])
+        harness.parse_metrics(body.decode("utf-8"), prefix="proctree_exporter_")
+        r = subprocess.run([harness.exporter_binary(), f"--health-check=http://[::1]:{port6}/-/healthy"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, f"proctree_exporter: healthy: GET http://[::1]:{port6}/-/healthy: 200 OK\n")
+
+    def test_every_address_is_both_families(self):
+        # ":port" and "[::]:port" as Go has them: one socket for IPv6 and IPv4.
+        for spec in (":{}", "[::]:{}"):
+            with self.subTest(spec=spec):
+                port = harness.free_port()
+                proc = subprocess.Popen([harness.exporter_binary(), f"--web.listen-address={spec.format(port)}"],
+                                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                log = harness.LineCollector(proc.stderr)
+                self.addCleanup(log.join)
+                self.addCleanup(harness.stop_process, proc)
+                m = log.wait_for(r'msg="?listening"?\s.*\baddress="?([^\s"]+)', 15, "the 'listening' log line")
+                self.assertEqual(m.group(1), f"[::]:{port}")
+                self.assertEqual(get6(port, "/-/healthy"), (200, b"Healthy\n"))
+                self.assertEqual(http(f"http://127.0.0.1:{port}/-/healthy").status, 200)
+                harness.stop_process(proc)
+
+    def test_ipv6_listen_address_without_brackets_exits_1(self):
+        r = subprocess.run([harness.exporter_binary(), "--web.listen-address=::1:9818"], stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=15, text=True)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("an IPv6 address must be in brackets", r.stderr)
 
 
 if __name__ == "__main__":

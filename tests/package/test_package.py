@@ -42,7 +42,7 @@ import harness  # noqa: E402  (poll, http, free_port, LineCollector, the metrics
 
 BUILD_DIR = os.path.abspath(os.environ.get("BUILD_DIR") or os.path.join(SRC, "build"))
 WORK = os.path.join(BUILD_DIR, "package-test")
-IPV6 = os.environ.get("PROCTREE_PACKAGE_IPV6", "0") == "1"
+IPV6 = os.environ.get("PROCTREE_PACKAGE_IPV6", "1") == "1"
 PACKAGE = "proctree-exporter"
 UNIT = f"/lib/systemd/system/{PACKAGE}.service"
 CONFIG = "/etc/proctree_exporter/config.yml"

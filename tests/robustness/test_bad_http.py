@@ -14,10 +14,13 @@ CivetWeb behaviour pinned here:
   - unknown methods (TRACE, FOO) are 400: CivetWeb has no entry for them
     (RFC 9110 would prefer 501, a SHOULD);
   - a request line and headers over 16 KiB in all are 400 (not 414/431);
-  - headers past the 64th are ignored;
   - an absolute-form target naming another host ("GET http://example.com/...")
     and "OPTIONS *" are closed without an answer (CivetWeb takes them for
     proxy requests).
+The exporter checks the header block as received (exporter/http/http_framing.h)
+and refuses, closing the connection, what CivetWeb would misread: 64 header
+lines or more (431; CivetWeb keeps 64 and drops the rest unseen), Content-Length
+with Transfer-Encoding, obsolete line folding and malformed field names (400).
 """
 
 import os
@@ -137,10 +140,15 @@ CASES = [
     # Headers
     ("1 MiB header", req(b"GET /metrics HTTP/1.1", b"X-Big: " + b"a" * (1 << 20)), {400}),
     ("10,000 headers", req(b"GET /metrics HTTP/1.1", *(b"X-%d: y" % i for i in range(10000))), {400}),
-    ("70 headers (past the 64th ignored)", req(b"GET /metrics HTTP/1.1", *(b"X-%d: y" % i for i in range(70))), {200}),
+    ("70 headers (CivetWeb keeps 64)", req(b"GET /metrics HTTP/1.1", *(b"X-%d: y" % i for i in range(70))), {431}),
+    ("64 headers (the limit)", req(b"GET /metrics HTTP/1.1", *(b"X-%d: y" % i for i in range(62))), {431}),
+    ("63 headers", req(b"GET /metrics HTTP/1.1", *(b"X-%d: y" % i for i in range(61))), {200}),
     ("header without colon", req(b"GET /-/healthy HTTP/1.1", b"Bogus header"), {400}),
     ("NUL in a header value", req(b"GET /-/healthy HTTP/1.1", b"X-A: a\x00b"), {200, 400}),
-    ("obsolete line folding", req(b"GET /-/healthy HTTP/1.1", b"X-A: a", b" folded"), {200, 400}),
+    ("obsolete line folding", req(b"GET /-/healthy HTTP/1.1", b"X-A: a", b" folded"), {400}),
+    ("whitespace before the first header", b"GET /-/healthy HTTP/1.1\r\n Host: x\r\nConnection: close\r\n\r\n",
+     {400}),
+    ("space before a header's colon", req(b"GET /-/healthy HTTP/1.1", b"X-A : a"), {400}),
     ("bare LF line ends", b"GET /-/healthy HTTP/1.1\nHost: x\nConnection: close\n\n", {200}),
     ("HTTP/1.1 without Host", req(b"GET /metrics HTTP/1.1", host=False), {400}),
     ("two Host headers", req(b"GET /metrics HTTP/1.1", b"Host: y"), {400}),
@@ -185,7 +193,7 @@ CASES = [
     # Framing
     ("Content-Length and Transfer-Encoding", req(b"POST /metrics HTTP/1.1", b"Content-Length: 5",
                                                  b"Transfer-Encoding: chunked", close=False,
-                                                 body=b"0\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"), {405}),
+                                                 body=b"0\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"), {400}),
     ("GET with a chunked body", req(b"GET /-/healthy HTTP/1.1", b"Transfer-Encoding: chunked", close=False,
                                     body=b"0\r\n\r\nGET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n"), {200}),
     ("two different Content-Lengths", req(b"GET /-/healthy HTTP/1.1", b"Content-Length: 0", b"Content-Length: 39",

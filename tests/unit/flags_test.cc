@@ -86,6 +86,18 @@ TEST(Flags, LogLevelAndFormatValidation) {
   EXPECT_EQ(f.message, "--log.format must be logfmt or json: xml");
 }
 
+TEST(Flags, MaxConnectionsPerClient) {
+  EXPECT_EQ(Parse({}).flags.web_max_connections_per_client, 16);
+  EXPECT_EQ(Parse({"--web.max-connections-per-client=0"}).flags.web_max_connections_per_client, 0);
+  EXPECT_EQ(Parse({"--web.max-connections-per-client", "65535"}).flags.web_max_connections_per_client, 65535);
+  for (const char* v : {"", "-1", "65536", "x", "1.5", "999999"}) {
+    Parsed p = Parse({"--web.max-connections-per-client", v});
+    EXPECT_EQ(p.outcome, FlagsOutcome::kUsageError) << v;
+    EXPECT_EQ(p.message, std::string("--web.max-connections-per-client must be a whole number from 0 (no limit) "
+                                     "to 65535: ") + v);
+  }
+}
+
 TEST(Flags, UsageErrors) {
   struct Case {
     std::vector<const char*> args;

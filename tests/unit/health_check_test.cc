@@ -67,13 +67,30 @@ TEST(HealthCheckUrl, UserinfoIsDecodedAndRedacted) {
   EXPECT_EQ(no_password.redacted, "http://alone@h:1/");
 }
 
+TEST(HealthCheckUrl, IPv6) {
+  HealthCheckUrl u = Parsed("http://[::1]:9818/-/healthy");
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.host_header, "[::1]");
+  EXPECT_EQ(u.port, 9818);
+  EXPECT_EQ(u.target, "/-/healthy");
+  EXPECT_EQ(u.redacted, "http://[::1]:9818/-/healthy");
+  HealthCheckUrl tls = Parsed("https://u:p@[fe80::1:2]/");
+  EXPECT_EQ(tls.host, "fe80::1:2");
+  EXPECT_EQ(tls.port, 443);
+  EXPECT_EQ(tls.redacted, "https://u:xxxxx@[fe80::1:2]/");
+}
+
 TEST(HealthCheckUrl, Refusals) {
   EXPECT_NE(Refused("").find("http://"), std::string::npos);
   EXPECT_NE(Refused("127.0.0.1:9818/-/healthy").find("http://"), std::string::npos);
   EXPECT_NE(Refused("ftp://h/").find("http://"), std::string::npos);
   EXPECT_NE(Refused("http:///path").find("no host"), std::string::npos);
   EXPECT_NE(Refused("http://:9818/").find("no host"), std::string::npos);
-  EXPECT_NE(Refused("http://[::1]:9818/").find("IPv6"), std::string::npos);
+  EXPECT_NE(Refused("http://[::1/").find("IPv6"), std::string::npos);
+  EXPECT_NE(Refused("http://[::1x]:9818/").find("IPv6"), std::string::npos);
+  EXPECT_NE(Refused("http://[127.0.0.1]:9818/").find("IPv6"), std::string::npos);
+  EXPECT_NE(Refused("http://[::1]x:9818/").find("after its IPv6 address"), std::string::npos);
+  EXPECT_NE(Refused("http://::1:9818/").find("host"), std::string::npos);
   EXPECT_NE(Refused("http://h:/").find("port"), std::string::npos);
   EXPECT_NE(Refused("http://h:0/").find("port"), std::string::npos);
   EXPECT_NE(Refused("http://h:65536/").find("port"), std::string::npos);

@@ -1,0 +1,34 @@
+# CivetWeb as Debian 12 ships its source (scripts/fetch-civetweb-source.sh,
+# fetched once into the build directory at configure time), compiled into a
+# static library the exporter links: with IPv6, OpenSSL 3 linked directly
+# (no dlopen), and neither CGI, file serving, websockets nor Lua.
+# exporter/http/civetweb_edge.c is the one translation unit: it includes
+# civetweb.c and adds the hooks the HTTP edge needs (see there).
+set(PROCTREE_CIVETWEB_DIR ${CMAKE_BINARY_DIR}/_deps/civetweb CACHE PATH
+    "Where scripts/fetch-civetweb-source.sh unpacks Debian's civetweb source")
+# A no-op (no network) when that version is already unpacked there.
+execute_process(
+  COMMAND ${CMAKE_SOURCE_DIR}/scripts/fetch-civetweb-source.sh ${PROCTREE_CIVETWEB_DIR}
+  RESULT_VARIABLE civetweb_fetch_result)
+if(NOT civetweb_fetch_result EQUAL 0)
+  message(FATAL_ERROR "fetching CivetWeb's Debian source failed (scripts/fetch-civetweb-source.sh)")
+endif()
+set(PROCTREE_CIVETWEB_SRC ${PROCTREE_CIVETWEB_DIR}/src)
+
+add_library(proctree_civetweb STATIC exporter/http/civetweb_edge.c)
+target_include_directories(proctree_civetweb SYSTEM BEFORE PUBLIC ${PROCTREE_CIVETWEB_SRC}/include)
+target_include_directories(proctree_civetweb PRIVATE ${PROCTREE_CIVETWEB_SRC}/src ${CMAKE_SOURCE_DIR})
+target_compile_definitions(proctree_civetweb PRIVATE
+  USE_IPV6 NO_SSL_DL OPENSSL_API_3_0 NO_CGI NO_FILES)
+# Third-party code: its own warnings are not ours to fix (-Werror stays on
+# for the exporter's code). civetweb.c uses OpenSSL's deprecated ENGINE API.
+target_compile_options(proctree_civetweb PRIVATE -w -Wno-error)
+# Under TSan, CivetWeb itself stays uninstrumented, as Debian's shared library
+# was: its stop flag is a plain int written by mg_stop and polled by its
+# threads (even with STOP_FLAG_NEEDS_LOCK a plain read remains), a race TSan
+# reports on every shutdown. Calls into libc and pthreads are still seen, and
+# the exporter's code the hooks call is instrumented.
+if(PROCTREE_SANITIZE STREQUAL "thread")
+  target_compile_options(proctree_civetweb PRIVATE -fno-sanitize=thread)
+endif()
+target_link_libraries(proctree_civetweb PUBLIC OpenSSL::SSL OpenSSL::Crypto Threads::Threads ${CMAKE_DL_LIBS})
