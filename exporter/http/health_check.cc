@@ -44,47 +44,27 @@ std::string OneLine(std::string s) {
   return s;
 }
 
-}  // namespace
-
-bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::string* error) {
-  HealthCheckUrl u;
-  for (char c : url) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b <= 0x20 || b == 0x7f) {
-      *error = "the URL must not contain spaces or control characters";
-      return false;
-    }
-  }
-  std::size_t pos;
-  if (StartsWithNoCase(url, "http://")) {
-    pos = 7;
-  } else if (StartsWithNoCase(url, "https://")) {
-    u.tls = true;
-    pos = 8;
-  } else {
-    *error = "the URL must start with http:// or https://";
+// Takes "user[:password]@" off the front of authority into u, %-decoded;
+// *shown is how the log shows it (the password masked).
+bool TakeUserinfo(std::string& authority, HealthCheckUrl& u, std::string* shown, std::string* error) {
+  const auto at = authority.rfind('@');
+  if (at == std::string::npos) return true;
+  const std::string userinfo = authority.substr(0, at);
+  authority = authority.substr(at + 1);
+  const auto colon = userinfo.find(':');
+  const std::string user = userinfo.substr(0, colon);
+  if (!PercentDecode(user, &u.user, false) ||
+      (colon != std::string::npos && !PercentDecode(userinfo.substr(colon + 1), &u.password, false))) {
+    *error = "the URL's user information has a malformed %-escape";
     return false;
   }
-  const std::size_t authority_end = std::min(url.find_first_of("/?#", pos), url.size());
-  std::string authority = url.substr(pos, authority_end - pos);
-  std::string rest = url.substr(authority_end);
-  if (auto hash = rest.find('#'); hash != std::string::npos) rest.resize(hash);
-  u.target = rest.empty() || rest[0] == '?' ? "/" + rest : rest;
+  u.has_userinfo = true;
+  *shown = user + (colon != std::string::npos ? ":xxxxx" : "") + "@";
+  return true;
+}
 
-  std::string shown_userinfo;
-  if (auto at = authority.rfind('@'); at != std::string::npos) {
-    const std::string userinfo = authority.substr(0, at);
-    authority = authority.substr(at + 1);
-    const auto colon = userinfo.find(':');
-    const std::string user = userinfo.substr(0, colon);
-    if (!PercentDecode(user, &u.user, false) ||
-        (colon != std::string::npos && !PercentDecode(userinfo.substr(colon + 1), &u.password, false))) {
-      *error = "the URL's user information has a malformed %-escape";
-      return false;
-    }
-    u.has_userinfo = true;
-    shown_userinfo = user + (colon != std::string::npos ? ":xxxxx" : "") + "@";
-  }
+// Host (a name, IPv4 or bracketed IPv6), Host header and port of authority.
+bool ParseHostPort(const std::string& authority, HealthCheckUrl& u, std::string* error) {
   std::size_t host_end;  // where the host ends in authority
   if (!authority.empty() && authority[0] == '[') {
     host_end = authority.find(']');
@@ -129,6 +109,38 @@ bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::strin
     }
     u.port = std::stoi(port);
   }
+  return true;
+}
+
+}  // namespace
+
+bool ParseHealthCheckUrl(const std::string& url, HealthCheckUrl* out, std::string* error) {
+  HealthCheckUrl u;
+  for (char c : url) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b <= 0x20 || b == 0x7f) {
+      *error = "the URL must not contain spaces or control characters";
+      return false;
+    }
+  }
+  std::size_t pos;
+  if (StartsWithNoCase(url, "http://")) {
+    pos = 7;
+  } else if (StartsWithNoCase(url, "https://")) {
+    u.tls = true;
+    pos = 8;
+  } else {
+    *error = "the URL must start with http:// or https://";
+    return false;
+  }
+  const std::size_t authority_end = std::min(url.find_first_of("/?#", pos), url.size());
+  std::string authority = url.substr(pos, authority_end - pos);
+  std::string rest = url.substr(authority_end);
+  if (auto hash = rest.find('#'); hash != std::string::npos) rest.resize(hash);
+  u.target = rest.empty() || rest[0] == '?' ? "/" + rest : rest;
+
+  std::string shown_userinfo;
+  if (!TakeUserinfo(authority, u, &shown_userinfo, error) || !ParseHostPort(authority, u, error)) return false;
   u.redacted = url.substr(0, pos) + shown_userinfo + authority + url.substr(authority_end);
   *out = std::move(u);
   return true;

@@ -1,7 +1,9 @@
 #include "exporter/http/http_framing.h"
 
+#include <civetweb.h>
 #include <strings.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace proctree {
@@ -54,6 +56,40 @@ FramingProblem CheckRequestFraming(std::string_view block, std::size_t max_heade
   if (content_lengths > 0 && transfer_encodings > 0) return {400, "both Content-Length and Transfer-Encoding"};
   if (transfer_encodings > 1) return {400, "more than one Transfer-Encoding header"};
   return {};
+}
+
+namespace {
+
+// A Content-Length value: one decimal number that fits (blanks around it allowed).
+bool IsContentLength(const char* v) {
+  while (*v == ' ' || *v == '\t') ++v;
+  int digits = 0;
+  for (; *v >= '0' && *v <= '9'; ++v) ++digits;
+  while (*v == ' ' || *v == '\t') ++v;
+  return *v == '\0' && digits > 0 && digits <= 18;
+}
+
+}  // namespace
+
+const char* BadFraming(const mg_request_info* ri) {
+  int hosts = 0;
+  const char* length = nullptr;
+  for (int i = 0; i < ri->num_headers; ++i) {
+    const char* name = ri->http_headers[i].name;
+    const char* value = ri->http_headers[i].value ? ri->http_headers[i].value : "";
+    if (!name) continue;
+    if (strcasecmp(name, "Host") == 0) {
+      ++hosts;
+    } else if (strcasecmp(name, "Content-Length") == 0) {
+      if (!IsContentLength(value)) return "invalid Content-Length";
+      if (length && std::strtoll(length, nullptr, 10) != std::strtoll(value, nullptr, 10))
+        return "conflicting Content-Length headers";
+      length = value;
+    }
+  }
+  if (hosts > 1) return "more than one Host header";
+  if (hosts == 0 && ri->http_version && std::strcmp(ri->http_version, "1.1") == 0) return "missing Host header";
+  return nullptr;
 }
 
 }  // namespace proctree

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <string_view>
 
+struct mg_request_info;  // civetweb.h
+
 namespace proctree {
 
 struct FramingProblem {
@@ -24,5 +26,11 @@ struct FramingProblem {
 // whitespace before its colon, both Content-Length and Transfer-Encoding,
 // more than one Transfer-Encoding line.
 FramingProblem CheckRequestFraming(std::string_view block, std::size_t max_headers);
+
+// Framing CivetWeb lets through and RFC 9112 refuses (sections 3.2 and 6.3):
+// a Content-Length that is not one number, or several that differ (CivetWeb
+// takes the first, a proxy in front may take another: a smuggled request),
+// and an HTTP/1.1 request without exactly one Host. nullptr when fine.
+const char* BadFraming(const mg_request_info* ri);
 
 }  // namespace proctree

@@ -18,6 +18,7 @@
 #include "exporter/http/client_limit.h"
 #include "exporter/http/gzip.h"
 #include "exporter/http/http_framing.h"
+#include "exporter/http/rate_limiter.h"
 #include "probes/util/log.h"
 #include "probes/util/strings.h"
 #include "exporter/http/web_auth.h"
@@ -35,68 +36,10 @@ static_assert(kMaxRequestHeaderBytes <= PROCTREE_CIVET_RAW_CAPACITY,
 constexpr const char* kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
 constexpr const char* kTextContentType = "text/plain; charset=utf-8";
 
-// Go's rate.Limiter as exporter-toolkit uses it: a token every `interval`,
-// at most `burst` saved up, starting full.
-class RateLimiter {
- public:
-  RateLimiter(double interval_seconds, int burst)
-      : interval_(interval_seconds), burst_(burst), tokens_(burst), last_(Clock::now()) {}
-  bool Allow() {
-    std::lock_guard<std::mutex> lock(mu_);
-    const auto now = Clock::now();
-    tokens_ = std::min<double>(burst_, tokens_ + std::chrono::duration<double>(now - last_).count() / interval_);
-    last_ = now;
-    if (tokens_ < 1) return false;
-    tokens_ -= 1;
-    return true;
-  }
-
- private:
-  const double interval_;
-  const int burst_;
-  std::mutex mu_;
-  double tokens_;
-  Clock::time_point last_;
-};
-
 bool Is(const char* a, const char* b) { return a && std::strcmp(a, b) == 0; }
 
 // CivetWeb's worker threads: a scrape slot each, and kSpareWorkers more.
 int Workers(const HttpOptions& opts) { return (opts.max_requests > 0 ? opts.max_requests : 40) + kSpareWorkers; }
-
-// A Content-Length value: one decimal number that fits (blanks around it allowed).
-bool IsContentLength(const char* v) {
-  while (*v == ' ' || *v == '\t') ++v;
-  int digits = 0;
-  for (; *v >= '0' && *v <= '9'; ++v) ++digits;
-  while (*v == ' ' || *v == '\t') ++v;
-  return *v == '\0' && digits > 0 && digits <= 18;
-}
-
-// Framing CivetWeb lets through and RFC 9112 refuses (sections 3.2 and 6.3):
-// a Content-Length that is not one number, or several that differ (CivetWeb
-// takes the first, a proxy in front may take another: a smuggled request),
-// and an HTTP/1.1 request without exactly one Host. nullptr when fine.
-const char* BadFraming(const mg_request_info* ri) {
-  int hosts = 0;
-  const char* length = nullptr;
-  for (int i = 0; i < ri->num_headers; ++i) {
-    const char* name = ri->http_headers[i].name;
-    const char* value = ri->http_headers[i].value ? ri->http_headers[i].value : "";
-    if (!name) continue;
-    if (strcasecmp(name, "Host") == 0) {
-      ++hosts;
-    } else if (strcasecmp(name, "Content-Length") == 0) {
-      if (!IsContentLength(value)) return "invalid Content-Length";
-      if (length && std::strtoll(length, nullptr, 10) != std::strtoll(value, nullptr, 10))
-        return "conflicting Content-Length headers";
-      length = value;
-    }
-  }
-  if (hosts > 1) return "more than one Host header";
-  if (hosts == 0 && Is(ri->http_version, "1.1")) return "missing Host header";
-  return nullptr;
-}
 
 // The request path, %-decoded here: CivetWeb is told not to (decode_url: no)
 // because its decoding runs on past an encoded NUL, so "/metrics%00.txt"
@@ -379,13 +322,6 @@ std::string FormatAddress(const sockaddr_storage& ss) {
   return std::string(host) + ":" + std::to_string(ntohs(in.sin_port));
 }
 
-bool HostHasIPv6() {
-  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
-
 class CivetHttpServer : public HttpServer {
  public:
   CivetHttpServer(mg_context* ctx, std::unique_ptr<Handler> handler, std::vector<std::string> bound)
@@ -401,103 +337,6 @@ class CivetHttpServer : public HttpServer {
 };
 
 }  // namespace
-
-bool ToCivetListeningPort(const std::string& addr, bool ipv6_available, std::string* out, std::string* error) {
-  const auto colon = addr.rfind(':');
-  if (colon == std::string::npos) {
-    *error = "listen address " + addr + " must be host:port, [IPv6]:port or :port";
-    return false;
-  }
-  const std::string host = addr.substr(0, colon);
-  const std::string port = addr.substr(colon + 1);
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) {
-    *error = "listen address " + addr + " has no valid port";
-    return false;
-  }
-  if (std::stoi(port) > 65535) {
-    *error = "listen address " + addr + " has a port above 65535";
-    return false;
-  }
-  const bool bracketed = host.size() >= 2 && host.front() == '[' && host.back() == ']';
-  const std::string ip6 = bracketed ? host.substr(1, host.size() - 2) : "";
-  in6_addr a6{};
-  if (bracketed && inet_pton(AF_INET6, ip6.c_str(), &a6) != 1) {
-    *error = "listen address " + addr + ": " + host + " is not an IPv6 address";
-    return false;
-  }
-  if (!bracketed && (host.find(':') != std::string::npos || host.find('[') != std::string::npos)) {
-    *error = "listen address " + addr + ": an IPv6 address must be in brackets, as in [::1]:9818";
-    return false;
-  }
-  // Go listens on both families for "" and "::"; CivetWeb's "+port" does.
-  if (host.empty() || (bracketed && IN6_IS_ADDR_UNSPECIFIED(&a6))) {
-    *out = (ipv6_available ? "+" : "") + port;
-    return true;
-  }
-  *out = host + ":" + port;
-  return true;
-}
-
-bool ToCivetListeningPort(const std::string& addr, std::string* out, std::string* error) {
-  return ToCivetListeningPort(addr, HostHasIPv6(), out, error);
-}
-
-std::string HtmlEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-// RFC 9110 12.5.3: codings by exact name with an optional q; an explicit
-// "gzip;q=0" refuses gzip even when "*" would allow it.
-bool AcceptsGzip(const char* header) {
-  if (!header) return false;
-  std::string h(header);
-  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto trim = [](std::string s) {
-    const auto b = s.find_first_not_of(" \t");
-    const auto e = s.find_last_not_of(" \t");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
-  };
-  std::optional<bool> gzip, star;
-  std::size_t pos = 0;
-  while (pos <= h.size()) {
-    const std::size_t end = std::min(h.find(',', pos), h.size());
-    const std::string item = h.substr(pos, end - pos);
-    pos = end + 1;
-    const std::size_t semi = item.find(';');
-    const std::string coding = trim(item.substr(0, semi));
-    bool allowed = true;
-    if (semi != std::string::npos) {
-      const std::string param = trim(item.substr(semi + 1));
-      if (param.rfind("q=", 0) == 0) allowed = std::strtod(param.c_str() + 2, nullptr) > 0.0;
-    }
-    if (coding == "gzip" || coding == "x-gzip") gzip = allowed;
-    else if (coding == "*") star = allowed;
-  }
-  if (gzip) return *gzip;
-  return star.value_or(false);
-}
-
-std::optional<Clock::time_point> ScrapeDeadline(const char* header, Clock::time_point start) {
-  if (!header || !*header) return std::nullopt;
-  char* end = nullptr;
-  const double timeout = std::strtod(header, &end);
-  while (end && (*end == ' ' || *end == '\t')) ++end;
-  if (!end || *end != '\0' || !std::isfinite(timeout) || timeout <= 0 || timeout > 86400) return std::nullopt;
-  const double margin = std::min(0.5, timeout / 4);
-  return start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout - margin));
-}
 
 std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
                                               std::string* error) {
