@@ -44,7 +44,8 @@ def unescape_log(text):
     return text.replace('\\"', '"').replace("\\\\", "\\")
 
 
-class ConfigReloadTest(harness.IntegrationTest):
+class ConfigFileMixin:
+    """An exporter started on a config file of the test's own (self.config)."""
 
     def setUp(self):
         self.dir = self.make_tmpdir()
@@ -53,6 +54,9 @@ class ConfigReloadTest(harness.IntegrationTest):
     def start(self, text):
         write_config(self.config, text)
         return self.start_exporter(f"--config.file={self.config}")
+
+
+class ConfigReloadTest(ConfigFileMixin, harness.IntegrationTest):
 
     def samples(self, exporter):
         _, samples = self.scrape(exporter)

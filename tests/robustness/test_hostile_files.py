@@ -20,7 +20,7 @@ import time
 import harness
 import web_harness as wh
 from harness import one, select
-from test_config_reload import unescape_log, write_config
+from test_config_reload import ConfigFileMixin, unescape_log, write_config
 
 SMALL = "metrics:\n  deny: [proctree_process_nice]\n"
 CHECK_TIMEOUT = 60    # seconds for a --config.check that must not hang (generous for sanitizer builds)
@@ -183,16 +183,8 @@ class TlsFilesTest(harness.IntegrationTest):
                     self.assertNotIn("listening", r.stderr)
 
 
-class HostileReloadTest(harness.IntegrationTest):
+class HostileReloadTest(ConfigFileMixin, harness.IntegrationTest):
     """Reloads (SIGHUP, POST /-/reload) of a config path that became hostile."""
-
-    def setUp(self):
-        self.dir = self.make_tmpdir()
-        self.config = os.path.join(self.dir, "config.yml")
-
-    def start(self, text):
-        write_config(self.config, text)
-        return self.start_exporter(f"--config.file={self.config}")
 
     def assert_old_config_serves(self, exporter):
         _, samples = self.scrape(exporter)
