@@ -119,7 +119,7 @@ def config_check(path):
 
 def catalog_family_names():
     """Every family name in exporter/metrics/metric_catalog.cc."""
-    with open(os.path.join(SOURCE_DIR, "exporter", "metric_catalog.cc"), encoding="utf-8") as f:
+    with open(os.path.join(SOURCE_DIR, "exporter", "metrics", "metric_catalog.cc"), encoding="utf-8") as f:
         text = f.read()
     names = set(re.findall(r'\{Fam::k\w+,\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"', text))
     if len(names) < 40:
