@@ -338,27 +338,23 @@ class CivetHttpServer : public HttpServer {
 
 }  // namespace
 
-std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
-                                              std::string* error) {
-  const bool tls = opts.web.tls.Enabled();
-  std::string ports;
+namespace {
+
+// CivetWeb's listening_ports value for the listen addresses ("s" marks TLS).
+bool CivetPorts(const HttpOptions& opts, bool tls, std::string* ports, std::string* error) {
   for (const auto& a : opts.listen_addresses) {
     std::string p;
-    if (!ToCivetListeningPort(a, &p, error)) return nullptr;
-    ports += (ports.empty() ? "" : ",") + p + (tls ? "s" : "");
+    if (!ToCivetListeningPort(a, &p, error)) return false;
+    *ports += (ports->empty() ? "" : ",") + p + (tls ? "s" : "");
   }
-  if (tls) {
-    if (!CheckTlsConfig(opts.web.tls, error)) {
-      *error = "invalid tls_server_config: " + *error;
-      return nullptr;
-    }
-    mg_init_library(MG_FEATURES_TLS);
-  }
-  const int workers = Workers(opts);
+  return true;
+}
+
+std::vector<std::string> CivetOptions(const HttpOptions& opts, const std::string& ports) {
   const std::string timeout_ms = std::to_string(opts.request_timeout.count());
-  const std::vector<std::string> options = {
+  return {
       "listening_ports", ports,
-      "num_threads", std::to_string(workers),
+      "num_threads", std::to_string(Workers(opts)),
       "request_timeout_ms", timeout_ms,
       // An idle kept-alive connection holds a worker: no longer than a request may take.
       "keep_alive_timeout_ms", timeout_ms,
@@ -367,6 +363,34 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
       "max_request_size", std::to_string(kMaxRequestHeaderBytes),
       "linger_timeout_ms", "1000",
   };
+}
+
+// Why mg_start2 failed: the TLS setup's reason, else what CivetWeb logged, else its error text.
+std::string StartFailure(const HttpOptions& opts, const std::string& tls_error, const char* errtext) {
+  std::lock_guard<std::mutex> lock(g_start_mu);
+  std::string addrs;
+  for (const auto& a : opts.listen_addresses) addrs += (addrs.empty() ? "" : ", ") + a;
+  std::string why = !tls_error.empty() ? tls_error : (!g_start_log.empty() ? g_start_log : std::string(errtext));
+  if (why.empty()) why = "unknown CivetWeb error";
+  return "cannot listen on " + addrs + ": " + why;
+}
+
+}  // namespace
+
+std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn metrics, ReloadFn reload,
+                                              std::string* error) {
+  const bool tls = opts.web.tls.Enabled();
+  std::string ports;
+  if (!CivetPorts(opts, tls, &ports, error)) return nullptr;
+  if (tls) {
+    if (!CheckTlsConfig(opts.web.tls, error)) {
+      *error = "invalid tls_server_config: " + *error;
+      return nullptr;
+    }
+    mg_init_library(MG_FEATURES_TLS);
+  }
+  const int workers = Workers(opts);
+  const std::vector<std::string> options = CivetOptions(opts, ports);
   std::vector<const char*> argv;
   for (const auto& o : options) argv.push_back(o.c_str());
   argv.push_back(nullptr);
@@ -404,12 +428,7 @@ std::unique_ptr<HttpServer> HttpServer::Start(const HttpOptions& opts, MetricsFn
   t_tls_config = nullptr;
   t_tls_error = nullptr;
   if (!ctx) {
-    std::lock_guard<std::mutex> lock(g_start_mu);
-    std::string addrs;
-    for (const auto& a : opts.listen_addresses) addrs += (addrs.empty() ? "" : ", ") + a;
-    std::string why = !tls_error.empty() ? tls_error : (!g_start_log.empty() ? g_start_log : std::string(errtext));
-    if (why.empty()) why = "unknown CivetWeb error";
-    *error = "cannot listen on " + addrs + ": " + why;
+    *error = StartFailure(opts, tls_error, errtext);
     return nullptr;
   }
   log::Info(tls ? "TLS is enabled" : "TLS is disabled",
