@@ -89,6 +89,21 @@ MatchSpec ParseMatch(const YAML::Node& n, const std::string& where, std::vector<
   return m;
 }
 
+TopNPolicy ParseTopN(const YAML::Node& n) {
+  OnlyKeys(n, "top_n", {"by_cpu", "by_io", "by_memory", "hold_seconds"});
+  TopNPolicy p;
+  const auto rank = [&](const char* key, std::size_t* v) {
+    if (!n[key]) return;
+    *v = Count(n[key], std::string("top_n.") + key);
+    if (*v > kMaxTopN) Fail(n[key], std::string("top_n.") + key + " must be at most " + std::to_string(kMaxTopN));
+  };
+  rank("by_cpu", &p.by_cpu);
+  rank("by_memory", &p.by_memory);
+  rank("by_io", &p.by_io);
+  if (n["hold_seconds"]) p.hold_seconds = Seconds(n["hold_seconds"], "top_n.hold_seconds");
+  return p;
+}
+
 // A section that is present but empty (every line commented out) means
 // its defaults, like an absent one.
 YAML::Node Section(const YAML::Node& parent, const char* key) {
@@ -104,7 +119,7 @@ class Parser {
   void Parse(const YAML::Node& root, Config* out) {
     if (!root || root.IsNull()) return;  // an empty file means all defaults
     OnlyKeys(root, "the top level",
-             {"groups", "labels", "limits", "memory", "metrics", "processes", "tree", "unmatched"});
+             {"groups", "labels", "limits", "memory", "metrics", "processes", "top_n", "tree", "unmatched"});
     if (const YAML::Node m = Section(root, "metrics")) {
       OnlyKeys(m, "metrics", {"allow", "deny"});
       if (m["allow"]) out->metrics.allow = FamilyPatterns(m["allow"], "metrics.allow");
@@ -171,6 +186,7 @@ class Parser {
       if (m["budget_seconds"]) p.budget_seconds = Seconds(m["budget_seconds"], "memory.budget_seconds");
       if (m["max_rss_bytes"]) p.max_rss_bytes = Bytes(m["max_rss_bytes"], "memory.max_rss_bytes");
     }
+    if (const YAML::Node t = Section(root, "top_n")) out->top_n = ParseTopN(t);
     if (const YAML::Node l = Section(root, "limits")) {
       OnlyKeys(l, "limits", {"max_processes", "memory_maps_per_process"});
       if (l["max_processes"]) out->limits.max_processes = Count(l["max_processes"], "limits.max_processes");

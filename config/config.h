@@ -69,6 +69,24 @@ struct LabelPolicy {
   std::size_t cmdline_max_length = 256;
 };
 
+// Per-process series for the busiest processes only (config key top_n). The
+// candidates are the processes that would otherwise get per-process series
+// and that no selector names: unmatched ones with unmatched.per_process.
+// A process a selector matches with per_process: true always keeps them.
+// Each scrape ranks the candidates by CPU rate and by IO rate since the
+// previous scrape (a process first seen: over its lifetime) and by resident
+// memory; the union of each ranking's first N keeps its series, and keeps
+// them for hold_seconds after it last ranked there. 0 turns a ranking off;
+// all three 0: every candidate has series (top-N off).
+struct TopNPolicy {
+  std::size_t by_cpu = 0;
+  std::size_t by_memory = 0;
+  std::size_t by_io = 0;  // read + write bytes (storage IO, /proc/[pid]/io read_bytes and write_bytes)
+  double hold_seconds = 300;
+  bool Enabled() const { return by_cpu > 0 || by_memory > 0 || by_io > 0; }
+};
+inline constexpr std::size_t kMaxTopN = 100000;
+
 struct Limits {
   std::size_t max_processes = 0;  // 0: no limit
   std::size_t memory_maps_per_process = 20;
@@ -94,6 +112,7 @@ struct Config {
   LabelPolicy labels;
   Limits limits;
   MemoryPolicy memory;
+  TopNPolicy top_n;
 };
 
 // Caps on what one config may hold, so that a file under the 1 MiB size cap

@@ -49,7 +49,7 @@ TEST(ConfigSchema, UnknownTopLevelKey) {
                     "  allow: ['*']\n"
                     "bogus: 1\n"),
             "t.yml:3:1: unknown key \"bogus\" in the top level "
-            "(allowed: groups, labels, limits, memory, metrics, processes, tree, unmatched)");
+            "(allowed: groups, labels, limits, memory, metrics, processes, top_n, tree, unmatched)");
 }
 
 TEST(ConfigSchema, UnknownKeyInSelector) {
@@ -462,6 +462,25 @@ TEST(ConfigSchema, MaxAncestorDepth) {
   EXPECT_EQ(ErrorOf("tree:\n  max_ancestor_depth: -1\n"), "t.yml:2:23: tree.max_ancestor_depth must be a whole number");
   EXPECT_EQ(ErrorOf("tree:\n  max_ancestor_depth: [16]\n"),
             "t.yml:2:23: tree.max_ancestor_depth must be a whole number");
+}
+
+TEST(ConfigSchema, TopN) {
+  const Config off = Parsed("metrics:\n  allow: ['*']\n");
+  EXPECT_FALSE(off.top_n.Enabled());
+  EXPECT_EQ(off.top_n.hold_seconds, 300);
+  const Config on = Parsed("top_n:\n  by_cpu: 7\n  by_io: 2\n  hold_seconds: 3.5\n");
+  EXPECT_TRUE(on.top_n.Enabled());
+  EXPECT_EQ(on.top_n.by_cpu, 7u);
+  EXPECT_EQ(on.top_n.by_memory, 0u);
+  EXPECT_EQ(on.top_n.by_io, 2u);
+  EXPECT_EQ(on.top_n.hold_seconds, 3.5);
+  EXPECT_FALSE(Parsed("top_n:\n  by_cpu: 0\n  by_memory: 0\n").top_n.Enabled());
+  EXPECT_EQ(ErrorOf("top_n:\n  by_cpu: -1\n"), "t.yml:2:11: top_n.by_cpu must be a whole number");
+  EXPECT_EQ(ErrorOf("top_n:\n  by_memory: 100001\n"), "t.yml:2:14: top_n.by_memory must be at most 100000");
+  EXPECT_EQ(ErrorOf("top_n:\n  hold_seconds: -2\n"),
+            "t.yml:2:17: top_n.hold_seconds must be a number of seconds between 0 and 86400");
+  EXPECT_EQ(ErrorOf("top_n:\n  by_rss: 3\n"),
+            "t.yml:2:3: unknown key \"by_rss\" in top_n (allowed: by_cpu, by_io, by_memory, hold_seconds)");
 }
 
 TEST(ConfigSchema, DenyByExactNameWinsOverAllowStar) {
