@@ -59,7 +59,11 @@ void WriteIdentityFamilies(const ExporterState& s, const EnabledFamilies& enable
 void WriteExporterFamilies(const ExporterState& s, const EnabledFamilies& enabled, TextWriter& w) {
   WriteProbeFamilies(s, enabled, w);
   WriteGauge(Fam::kScrapeProcesses, static_cast<double>(s.processes), enabled, w);
-  WriteGauge(Fam::kScrapeTruncated, static_cast<double>(s.truncated), enabled, w);
+  if (enabled.has(Fam::kScrapeTruncated)) {
+    w.Begin(Fam::kScrapeTruncated);
+    w.Sample("", {{"reason", "max_processes"}}, static_cast<double>(s.truncated));
+    w.Sample("", {{"reason", "top_n"}}, static_cast<double>(s.truncated_top_n));
+  }
   WriteGauge(Fam::kScrapeDeadlineExceeded, static_cast<double>(s.deadline_exceeded), enabled, w);
   WriteGauge(Fam::kConfigReloadSuccessful, s.reload.successful ? 1 : 0, enabled, w);
   WriteGauge(Fam::kConfigReloadTimestamp, s.reload.timestamp, enabled, w);

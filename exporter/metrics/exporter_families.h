@@ -43,6 +43,7 @@ struct ExporterState {
   SmapsCache::Skips skips;      // cumulative
   std::size_t processes = 0;    // read in this scrape
   std::size_t truncated = 0;    // beyond limits.max_processes in this scrape
+  std::size_t truncated_top_n = 0;  // left out by top_n in this scrape
   std::uint64_t deadline_exceeded = 0;  // cumulative
   ReloadStatus reload;
   const BuildInfo& build;

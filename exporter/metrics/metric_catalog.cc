@@ -128,7 +128,10 @@ const std::vector<FamilyDef> kCatalog = {
     {Fam::kScrapeProcesses, "proctree_scrape_processes", "Processes read in this scrape.",
      MetricType::Gauge, {}},
     {Fam::kScrapeTruncated, "proctree_scrape_truncated_processes",
-     "Processes beyond limits.max_processes, counted only in their groups in this scrape.", MetricType::Gauge, {}},
+     "Processes that would have per-process series but are counted only in their group and subtree totals in "
+     "this scrape, by reason: top_n (neither ranked by top_n nor held), max_processes (beyond "
+     "limits.max_processes).",
+     MetricType::Gauge, {}, "reason"},
     {Fam::kScrapeDeadlineExceeded, "proctree_scrape_deadline_exceeded_total",
      "Scrapes that reached the deadline from X-Prometheus-Scrape-Timeout-Seconds and served what they had read.",
      MetricType::Counter, {}},

@@ -132,8 +132,35 @@ struct Scraper::Selected {
   std::vector<ProcessFacts> facts;
   std::vector<Assignment> assigned;
   std::vector<int> rows;  // processes with per-process series
-  std::size_t truncated = 0;
+  std::size_t truncated = 0;        // beyond limits.max_processes
+  std::size_t truncated_top_n = 0;  // candidates top_n left out
 };
+
+Scraper::Selected Scraper::SelectStage(const RuntimeConfig& rc, const Scanned& scanned) {
+  const auto& ps = scanned.scan.processes;
+  Selected out{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0, 0};
+  out.assigned = rc.selection->Assign(ps, out.facts, out.tree);
+  const TopNPolicy& top_n = rc.config.top_n;
+  if (!top_n.Enabled()) {
+    top_n_.Clear();
+    for (std::size_t i = 0; i < ps.size(); ++i)
+      if (out.assigned[i].per_process) out.rows.push_back(static_cast<int>(i));
+  } else {
+    // A selector's per_process always holds; the unmatched compete in top_n.
+    std::vector<int> candidates;
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      if (!out.assigned[i].per_process) continue;
+      (out.assigned[i].selector != -1 ? out.rows : candidates).push_back(static_cast<int>(i));
+    }
+    const double now_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::vector<int> kept = top_n_.Select(top_n, ps, candidates, Clock::now(), now_unix);
+    out.truncated_top_n = candidates.size() - kept.size();
+    out.rows.insert(out.rows.end(), kept.begin(), kept.end());
+    std::sort(out.rows.begin(), out.rows.end());
+  }
+  out.truncated = ApplyLimit(ps, rc.config.limits.max_processes, &out.rows);
+  return out;
+}
 
 struct Scraper::Details {
   std::vector<std::optional<MemoryDetails>> store;
@@ -194,7 +221,7 @@ TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const En
 
 ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload) {
   return ExporterState{probe_, errors_, skips_, scanned.scan.processes.size(), selected.truncated,
-                       deadline_exceeded_, reload, build_, facts_};
+                       selected.truncated_top_n, deadline_exceeded_, reload, build_, facts_};
 }
 
 std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
@@ -204,11 +231,7 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   const auto& ps = scanned.scan.processes;
   const auto t1 = Clock::now();
 
-  Selected selected{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0};
-  selected.assigned = rc.selection->Assign(ps, selected.facts, selected.tree);
-  for (std::size_t i = 0; i < ps.size(); ++i)
-    if (selected.assigned[i].per_process) selected.rows.push_back(static_cast<int>(i));
-  selected.truncated = ApplyLimit(ps, rc.config.limits.max_processes, &selected.rows);
+  const Selected selected = SelectStage(rc, scanned);
   const auto t2 = Clock::now();
 
   const Details details = MemoryDetailsStage(rc, enabled, scanned, selected, opts);

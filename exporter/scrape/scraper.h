@@ -11,6 +11,7 @@
 
 #include "exporter/metrics/exporter_families.h"
 #include "exporter/scrape/runtime_config.h"
+#include "exporter/scrape/top_n_selector.h"
 #include "probes/probe.h"
 #include "probes/smaps_cache.h"
 #include "probes/tree/tree_aggregation.h"
@@ -46,6 +47,7 @@ class Scraper {
   struct Selected;
   struct Details;
   Scanned ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts);
+  Selected SelectStage(const RuntimeConfig& rc, const Scanned& scanned);
   Details MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
                              const Selected& selected, const ScrapeOptions& opts);
   TreeAggregator::Result AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
@@ -60,6 +62,7 @@ class Scraper {
   TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
   SmapsCache smaps_;           // memory details, kept between scrapes
   SmapsCache::Skips skips_;    // cumulative
+  TopNSelector top_n_;         // top_n's rates and holds, kept between scrapes
   std::uint64_t deadline_exceeded_ = 0;
 };
 

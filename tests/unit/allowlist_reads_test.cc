@@ -462,10 +462,11 @@ TEST(Limits, MaxProcessesKeepsTheLargestAndFoldsTheRest) {
 
   auto value = [](const std::string& line) { return std::stod(line.substr(line.rfind(' ') + 1)); };
   const auto scraped = Series(payload, "proctree_scrape_processes", {});
-  const auto truncated = Series(payload, "proctree_scrape_truncated_processes", {});
+  const auto truncated = Series(payload, "proctree_scrape_truncated_processes", {"reason=\"max_processes\""});
   ASSERT_EQ(scraped.size(), 1u);
   ASSERT_EQ(truncated.size(), 1u);
   EXPECT_EQ(value(truncated[0]), value(scraped[0]) - 2);
+  EXPECT_EQ(ValueOf(Series(payload, "proctree_scrape_truncated_processes", {"reason=\"top_n\""}).at(0)), 0);
   // Every process still counts in a group.
   double in_groups = 0;
   for (const auto& line : Series(payload, "proctree_group_processes", {})) in_groups += value(line);
@@ -474,8 +475,39 @@ TEST(Limits, MaxProcessesKeepsTheLargestAndFoldsTheRest) {
   const std::string unlimited = ScrapeOnce(*probe, *RuntimeFrom(""));
   EXPECT_EQ(Series(unlimited, "proctree_process_threads", {}).size(), static_cast<std::size_t>(value(scraped[0])));
   const auto none = Series(unlimited, "proctree_scrape_truncated_processes", {});
-  ASSERT_EQ(none.size(), 1u);
+  ASSERT_EQ(none.size(), 2u);  // max_processes and top_n
   EXPECT_EQ(value(none[0]), 0);
+  EXPECT_EQ(value(none[1]), 0);
+}
+
+// top_n: per-process series for the ranked and for what a selector names;
+// the rest are counted in their groups and as truncated{reason="top_n"}.
+TEST(Limits, TopNKeepsTheRankedAndTheNamedAndCountsTheRest) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const auto rc = RuntimeFrom(R"(
+processes:
+  - match: {comm: [kthreadd]}
+    group: kernel
+top_n: {by_memory: 2, hold_seconds: 0}
+)");
+  const std::string payload = ScrapeOnce(*probe, *rc);
+  // The two largest by rss (8672, 8444) and kthreadd (named); its kworker
+  // children join its group but compete in top_n, with no rss.
+  const auto threads = Series(payload, "proctree_process_threads", {});
+  ASSERT_EQ(threads.size(), 3u) << payload.substr(0, 3000);
+  for (const char* pid : {"8672", "8444", "2"})
+    EXPECT_EQ(Series(payload, "proctree_process_threads", {"pid=\"" + std::string(pid) + "\""}).size(), 1u) << pid;
+  const double scraped = ValueOf(Series(payload, "proctree_scrape_processes", {}).at(0));
+  EXPECT_EQ(ValueOf(Series(payload, "proctree_scrape_truncated_processes", {"reason=\"top_n\""}).at(0)), scraped - 3);
+  EXPECT_EQ(ValueOf(Series(payload, "proctree_scrape_truncated_processes", {"reason=\"max_processes\""}).at(0)), 0);
+  double in_groups = 0;
+  for (const auto& line : Series(payload, "proctree_group_processes", {})) in_groups += ValueOf(line);
+  EXPECT_EQ(in_groups, scraped);
+  EXPECT_EQ(ValueOf(Series(payload, "proctree_group_processes", {"group=\"kernel\""}).at(0)), 3);
+  // Ancestor and depth series only for those with per-process series.
+  EXPECT_EQ(Series(payload, "proctree_process_depth", {}).size(), 3u);
 }
 
 }  // namespace
