@@ -43,6 +43,9 @@ class PrivilegesTest(unittest.TestCase):
         cls.exporter = os.path.join(cls.tmp, "proctree_exporter")
         shutil.copy(harness.exporter_binary(), cls.exporter)
         os.chmod(cls.exporter, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH)
+        cls.config = os.path.join(cls.tmp, "every-process.yml")
+        shutil.copy(harness.EVERY_PROCESS_CONFIG, cls.config)
+        os.chmod(cls.config, stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
         # The app: a process of the app's user holding its stdin until we close it.
         cls.app = subprocess.Popen(
             ["setpriv", f"--reuid={cls.app_uid}", f"--regid={cls.app_gid}", "--clear-groups", "--",
@@ -59,7 +62,8 @@ class PrivilegesTest(unittest.TestCase):
                f"--bounding-set={bounding}"]
         if no_new_privs:
             cmd.append("--no-new-privs")
-        cmd += ["--", self.exporter, "--once"]
+        # Every process has series, so the app's show what each grant reads.
+        cmd += ["--", self.exporter, "--once", f"--config.file={self.config}"]
         r = subprocess.run(cmd, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr.decode("utf-8", "replace")[-3000:])

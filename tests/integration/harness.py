@@ -31,6 +31,12 @@ import urllib.error
 import urllib.request
 
 METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# The embedded default gives per-process series only to its top_n ranking; a
+# test that looks for the series of a process it started (idle, so it need
+# not rank) runs the exporter with this, today's "every process" behaviour.
+EVERY_PROCESS_CONFIG = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "config",
+                                                     "examples", "every-process.yml"))
+EVERY_PROCESS = f"--config.file={EVERY_PROCESS_CONFIG}"
 MIB = 1 << 20
 
 

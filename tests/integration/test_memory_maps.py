@@ -205,7 +205,7 @@ class MemoryMapsTest(harness.IntegrationTest):
         self.assertGreater(len(pu), 3)
 
     def test_default_config_has_no_memory_details(self):
-        e = self.start_exporter()
+        e = self.start_exporter(harness.EVERY_PROCESS)
         w = self.workload
         samples = self.scrape_until(e, lambda s: select(s, MEMORY, pid=str(w.pid), memtype="rss"),
                                     "the workload's rss")

@@ -10,7 +10,7 @@ class PrometheusScrapeTest(harness.IntegrationTest):
 
     def test_prometheus_scrapes_exporter(self):
         tmp = self.make_tmpdir()
-        exporter = self.start_exporter()
+        exporter = self.start_exporter(harness.EVERY_PROCESS)
         workload = self.start_workload(tmp, "--write-mib", "1")
         prom = self.start_prometheus(tmp, {JOB: exporter.address})
 

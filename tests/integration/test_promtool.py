@@ -17,7 +17,7 @@ class PromtoolTest(harness.IntegrationTest):
 
     @classmethod
     def setUpClass(cls):
-        cls.exporter = cls.start_class_exporter()
+        cls.exporter = cls.start_class_exporter(harness.EVERY_PROCESS)
 
     def check(self, body):
         text = body.decode("utf-8")  # strict: raises on invalid UTF-8

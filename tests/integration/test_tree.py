@@ -247,7 +247,7 @@ class TreeTest(harness.IntegrationTest):
 
     @classmethod
     def setUpClass(cls):
-        cls.exporter = cls.start_class_exporter()
+        cls.exporter = cls.start_class_exporter(harness.EVERY_PROCESS)
 
     def setUp(self):
         self.keeper = Keeper(self.make_tmpdir())

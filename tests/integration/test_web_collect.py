@@ -78,7 +78,7 @@ class CollectNarrowsReadsTest(harness.IntegrationTest):
     def test_unrequested_files_are_not_read(self):
         proc = os.path.join(self.make_tmpdir(), "proc")
         shutil.copytree(os.path.join(wh.FIXTURES, "proc-broken"), proc, symlinks=True)
-        e = self.start_exporter(f"--procfs={proc}")
+        e = self.start_exporter(f"--procfs={proc}", harness.EVERY_PROCESS)
 
         def io_errors(query):
             r = http(e.url("/metrics?" + query))
@@ -132,7 +132,7 @@ class ScrapeTimeoutTest(harness.IntegrationTest):
     def test_deadline_stops_the_scan_and_is_counted(self):
         procfs = wh.HeldProcfs(os.path.join(self.make_tmpdir(), "proc"), self.PIDS, held={30, 60})
         self.addCleanup(procfs.release)
-        e = self.start_exporter(f"--procfs={procfs.root}")
+        e = self.start_exporter(f"--procfs={procfs.root}", harness.EVERY_PROCESS)
         timeout = 2.0  # the deadline is 1.5 s after the request: a quarter kept for the rest
         started = time.monotonic()
         scrape = wh.Background(http, e.url("/metrics"), "GET", {"X-Prometheus-Scrape-Timeout-Seconds": str(timeout)},

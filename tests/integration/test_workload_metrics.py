@@ -18,7 +18,7 @@ class WorkloadMetricsTest(harness.IntegrationTest):
     def setUpClass(cls):
         # One exporter and one workload for all assertions: starting them is the slow part.
         cls.tmp = cls.make_class_tmpdir()
-        cls.exporter = cls.start_class_exporter()
+        cls.exporter = cls.start_class_exporter(harness.EVERY_PROCESS)
         cls.t0 = time.time()
         cls.workload = harness.Workload(cls.tmp, ["--children", "2"])
         cls.addClassCleanup(cls.workload.stop)

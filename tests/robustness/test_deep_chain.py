@@ -156,7 +156,7 @@ class DeepChainTest(harness.IntegrationTest):
     def test_deep_chain_scrape_is_linear_and_memory_returns(self):
         sanitizer = build_sanitizer()
         self.depth = int(os.environ.get("CHAIN_DEPTH", "2000" if sanitizer else "10000"))
-        exporter = self.start_exporter()
+        exporter = self.start_exporter(harness.EVERY_PROCESS)  # every chain member has series: the worst case
         pid = exporter.proc.pid
         for _ in range(3):
             self.scrape_checked(exporter)

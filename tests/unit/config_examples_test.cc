@@ -43,7 +43,8 @@ TEST(ConfigExamples, DirectoryHasTheKnownExamples) {
   std::vector<std::string> names;
   for (const auto& p : Examples()) names.push_back(p.filename().string());
   // The README links these; more may be added.
-  for (const char* want : {"default.yml", "sidecar.yml", "host-daemonset.yml", "process-exporter-compat.yml"})
+  for (const char* want :
+       {"default.yml", "every-process.yml", "sidecar.yml", "host-daemonset.yml", "process-exporter-compat.yml"})
     EXPECT_NE(std::find(names.begin(), names.end(), want), names.end()) << want << " missing from "
                                                                         << PROCTREE_CONFIG_EXAMPLES;
 }
@@ -109,6 +110,27 @@ TEST(ConfigExamples, EmbeddedDefaultBoundsAncestorDepth) {
       << error;
   EXPECT_EQ(cfg.tree_max_ancestor_depth, kDefaultMaxAncestorDepth);
   EXPECT_TRUE(cfg.tree_roots.empty()) << "every process with children stays a root";
+}
+
+// The default bounds per-process series by a top_n union; every-process.yml
+// is the same config without it.
+TEST(ConfigExamples, EmbeddedDefaultRanksEveryProcessDoesNot) {
+  const ConfigSchemaContext ctx{CatalogNames()};
+  Config def, every;
+  std::string error;
+  ASSERT_TRUE(ParseConfig(EmbeddedDefaultConfig(), "<embedded default>", ctx, &def, &error)) << error;
+  EXPECT_TRUE(def.top_n.Enabled());
+  EXPECT_EQ(def.top_n.by_cpu, 10u);
+  EXPECT_EQ(def.top_n.by_memory, 10u);
+  EXPECT_EQ(def.top_n.by_io, 10u);
+  EXPECT_EQ(def.top_n.hold_seconds, 300);
+  ASSERT_TRUE(LoadConfigFile((fs::path(PROCTREE_CONFIG_EXAMPLES) / "every-process.yml").string(), ctx, &every, &error))
+      << error;
+  EXPECT_FALSE(every.top_n.Enabled());
+  EXPECT_TRUE(every.unmatched.per_process);
+  EXPECT_TRUE(every.processes.empty());
+  EXPECT_EQ(every.metrics.allow, def.metrics.allow);
+  EXPECT_EQ(every.tree_max_ancestor_depth, def.tree_max_ancestor_depth);
 }
 
 }  // namespace
