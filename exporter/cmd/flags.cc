@@ -126,7 +126,10 @@ const std::vector<FlagDef>& Table() {
       {"web.disable-exporter-metrics", nullptr,
        "Leave out the exporter's own process_* and proctree_scrape_* metrics.", nullptr,
        Switch(&Flags::web_disable_exporter_metrics)},
-      {"config.check", nullptr, "Validate the configuration and exit 0 (valid) or 1.", nullptr,
+      {"config.check", nullptr,
+       "Validate the configuration and exit 0 (valid) or 1; when valid, also print an estimate of the series it "
+       "gives on this host (one scrape of --path.procfs with it).",
+       nullptr,
        Switch(&Flags::config_check)},
       {"once", nullptr, "Print one scrape to stdout and exit.", nullptr, Switch(&Flags::once)},
       {"health-check", "URL",

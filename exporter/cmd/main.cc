@@ -13,6 +13,7 @@
 #include "exporter/http/http_server.h"
 #include "probes/util/log.h"
 #include "exporter/cmd/malloc_arenas.h"
+#include "exporter/cmd/series_estimate.h"
 #include "exporter/metrics/metric_catalog.h"
 #include "exporter/metrics/query_filter.h"
 #include "exporter/scrape/runtime_config.h"
@@ -105,12 +106,6 @@ bool LoadConfigs(const Flags& flags, ConfigHolder* config, WebConfig* web) {
   return true;
 }
 
-int ReportConfigValid(const Flags& flags) {
-  std::printf("%s: configuration is valid\n", ConfigName(flags));
-  if (!flags.web_config_file.empty()) std::printf("%s: web configuration is valid\n", flags.web_config_file.c_str());
-  return 0;
-}
-
 // One scrape with the config in force when it starts, narrowed by the
 // request's collect[]/exclude[].
 ScrapeFn MakeScrape(const Flags& flags, ConfigHolder& config, Scraper& scraper) {
@@ -130,6 +125,25 @@ int WriteOnce(const ScrapeFn& scrape) {
   const std::string payload = scrape(ScrapeRequest{});
   std::fwrite(payload.data(), 1, payload.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+// Validity, then the series the config gives on this host: one scrape of
+// --path.procfs, as --once would serve it, counted by kind.
+int ReportConfigValid(const Flags& flags, ConfigHolder& config) {
+  std::printf("%s: configuration is valid\n", ConfigName(flags));
+  if (!flags.web_config_file.empty()) std::printf("%s: web configuration is valid\n", flags.web_config_file.c_str());
+  std::string error;
+  std::unique_ptr<Probe> probe = OpenNativeProbe(flags.procfs, &error);
+  if (!probe) {
+    std::printf("series estimate: none, cannot open %s: %s\n", flags.procfs.c_str(), error.c_str());
+    return 0;
+  }
+  const SelfView self = InspectSelf(flags.procfs);
+  Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())},
+                  ExporterFacts{self.capabilities, self.pid_namespace});
+  const std::string payload = MakeScrape(flags, config, scraper)(ScrapeRequest{});
+  std::fputs(FormatSeriesEstimate(CountSeries(payload), config.Get()->config.top_n).c_str(), stdout);
+  return 0;
 }
 
 ReloadFn MakeReload(const Flags& flags, ConfigHolder& config) {
@@ -217,7 +231,7 @@ int main(int argc, char** argv) {
   ConfigHolder config(flags.config_file);
   WebConfig web;
   if (!LoadConfigs(flags, &config, &web)) return 1;
-  if (flags.config_check) return ReportConfigValid(flags);
+  if (flags.config_check) return ReportConfigValid(flags, config);
 
   std::string error;
   std::unique_ptr<Probe> probe = OpenNativeProbe(flags.procfs, &error);
