@@ -2,7 +2,10 @@
 // next, for tests/robustness/test_deep_chain.py (what an unprivileged user
 // can start to make the process tree as deep as the pid space allows).
 //
-//   process_chain --depth N [--user NAME]
+//   process_chain --depth N [--fanout] [--user NAME]
+//
+// --fanout: N sleeping siblings instead, all children of this process (many
+// idle processes, for tests/integration/test_top_n.py), started the same way.
 //
 // This process (a child subreaper) starts member 1, member 1 starts member
 // 2, ... member N. --user drops to that user (and its group) first, so the
@@ -43,6 +46,7 @@ struct Chain {
   int hold_read = -1;      // members block on it; EOF when this process closes the write end
   int hold_write = -1;     // held by this process only
   int ready_write = -1;    // the deepest member writes its pid here (a member that cannot go on: -its index)
+  bool fanout = false;     // members start no next one: this process starts them all
 };
 Chain g_chain;
 
@@ -60,7 +64,8 @@ int Member(void* arg) {
   close(g_chain.hold_write);  // a copy of the fd table came with clone
   prctl(PR_SET_NAME, "chain-member", 0, 0, 0);
   pid_t report = 0;
-  if (index == g_chain.depth) report = getpid();
+  if (g_chain.fanout) report = 0;
+  else if (index == g_chain.depth) report = getpid();
   else if (StartMember(index + 1) < 0) report = static_cast<pid_t>(-index);
   if (report != 0 && write(g_chain.ready_write, &report, sizeof report) != sizeof report) _exit(3);
   char c;
@@ -99,8 +104,9 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--depth" && i + 1 < argc) g_chain.depth = std::strtol(argv[++i], nullptr, 10);
     else if (a == "--user" && i + 1 < argc) user = argv[++i];
+    else if (a == "--fanout") g_chain.fanout = true;
     else {
-      std::fprintf(stderr, "usage: process_chain --depth N [--user NAME]\n");
+      std::fprintf(stderr, "usage: process_chain --depth N [--fanout] [--user NAME]\n");
       return 1;
     }
   }
@@ -121,9 +127,14 @@ int main(int argc, char** argv) {
   if (stacks == MAP_FAILED) Die("mmap");
   g_chain.stacks = static_cast<char*>(stacks);
 
-  if (StartMember(1) < 0) Die("clone");
   pid_t deepest = 0;
-  if (read(ready[0], &deepest, sizeof deepest) != sizeof deepest) Die("read");
+  if (g_chain.fanout) {
+    for (long i = 1; i <= g_chain.depth; ++i)
+      if ((deepest = StartMember(i)) < 0) Die("clone");
+  } else {
+    if (StartMember(1) < 0) Die("clone");
+    if (read(ready[0], &deepest, sizeof deepest) != sizeof deepest) Die("read");
+  }
   if (deepest <= 0) {
     std::fprintf(stderr, "process_chain: member %d could not start the next (a pid or memory limit?)\n",
                  static_cast<int>(-deepest));
