@@ -141,6 +141,7 @@ Scraper::Selected Scraper::SelectStage(const RuntimeConfig& rc, const Scanned& s
   Selected out{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0, 0};
   out.assigned = rc.selection->Assign(ps, out.facts, out.tree);
   const TopNPolicy& top_n = rc.config.top_n;
+  if (ps.empty()) return out;  // nothing read (a collect[] of exporter families only): the ranking's state stays
   if (!top_n.Enabled()) {
     top_n_.Clear();
     for (std::size_t i = 0; i < ps.size(); ++i)
@@ -153,7 +154,8 @@ Scraper::Selected Scraper::SelectStage(const RuntimeConfig& rc, const Scanned& s
       (out.assigned[i].selector != -1 ? out.rows : candidates).push_back(static_cast<int>(i));
     }
     const double now_unix = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::vector<int> kept = top_n_.Select(top_n, ps, candidates, Clock::now(), now_unix);
+    const std::vector<int> kept =
+        top_n_.Select(top_n, ps, candidates, Clock::now(), now_unix, scanned.scan.deadline_exceeded);
     out.truncated_top_n = candidates.size() - kept.size();
     out.rows.insert(out.rows.end(), kept.begin(), kept.end());
     std::sort(out.rows.begin(), out.rows.end());

@@ -91,7 +91,8 @@ TopNSelector::Rates TopNSelector::RatesOf(const std::vector<ProcessSample>& ps, 
 }
 
 std::vector<int> TopNSelector::Select(const TopNPolicy& policy, const std::vector<ProcessSample>& ps,
-                                      const std::vector<int>& candidates, Clock::time_point now, double now_unix) {
+                                      const std::vector<int>& candidates, Clock::time_point now, double now_unix,
+                                      bool partial) {
   Rates rates = RatesOf(ps, candidates, now, now_unix);
   std::vector<char> ranked(ps.size(), 0);
   MarkTop(std::move(rates.cpu), policy.by_cpu, ps, &ranked);
@@ -110,6 +111,7 @@ std::vector<int> TopNSelector::Select(const TopNPolicy& policy, const std::vecto
     if (entry.qualified && now - *entry.qualified <= hold) kept.push_back(r);
     next.emplace(KeyOf(s), entry);  // only this scrape's candidates: the gone are forgotten
   }
+  if (partial) next.insert(seen_.begin(), seen_.end());  // keeps the unreached; emplace kept the new ones
   seen_ = std::move(next);
   last_ = now;
   return kept;

@@ -41,8 +41,11 @@ class TopNSelector {
   // without top_n (ascending). Returns those that keep them (ascending).
   // now: this scrape's steady time (the rates' interval); now_unix: its wall
   // time (a new process's age, from ProcessSample::start_time_seconds).
+  // partial: the scan stopped early (a deadline), so a process it did not
+  // reach is not gone: its entry and hold stay for the next scrape.
   std::vector<int> Select(const TopNPolicy& policy, const std::vector<ProcessSample>& ps,
-                          const std::vector<int>& candidates, Clock::time_point now, double now_unix);
+                          const std::vector<int>& candidates, Clock::time_point now, double now_unix,
+                          bool partial = false);
 
   // Forgets everything (top_n turned off by a reload).
   void Clear();

@@ -139,6 +139,20 @@ TEST(TopNSelector, ReusedPidInheritsNothingAndTheGoneAreForgotten) {
   EXPECT_EQ(s.sel.tracked(), 0u);
 }
 
+// A scan cut short by a deadline did not reach some processes: they are not
+// gone, so their hold and counters stay.
+TEST(TopNSelector, PartialScanKeepsWhatItDidNotReach) {
+  Scrapes s;
+  s.policy = {1, 0, 0, 300};
+  std::vector<ProcessSample> ps = {Proc(10, 100), Proc(11, 0)};
+  EXPECT_EQ(s.At(0, ps), (std::vector<std::int64_t>{10}));
+  const std::vector<ProcessSample> part = {Proc(11, 0)};
+  const auto now = s.t0 + std::chrono::seconds(10);
+  EXPECT_TRUE(s.sel.Select(s.policy, part, All(part), now, kNowUnix + 10, /*partial=*/true).empty());
+  EXPECT_EQ(s.sel.tracked(), 2u);
+  EXPECT_EQ(s.At(20, ps), (std::vector<std::int64_t>{10}));  // still held: ranked at 0
+}
+
 TEST(TopNSelector, CandidatesOnlyAndTiesToTheLowerPid) {
   Scrapes s;
   s.policy = {0, 2, 0, 0};
