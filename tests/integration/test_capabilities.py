@@ -89,8 +89,9 @@ class CapabilitiesTest(harness.IntegrationTest):
     def test_as_nobody(self):
         if not can_setpriv():
             self.skipTest("needs root and setpriv(1)")
+        # Every process has series, so this test's own show what the exporter may read of it.
         proc, log, base = self.start_with_prefix(
-            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"])
+            ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"], harness.EVERY_PROCESS)
         samples = self.scrape_url(base)
         self.assertEqual(self.assert_caps_match_status(samples, proc.pid),
                          {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 0})
@@ -115,7 +116,8 @@ class CapabilitiesTest(harness.IntegrationTest):
     def test_root_without_capabilities(self):
         if not can_setpriv():
             self.skipTest("needs root and setpriv(1)")
-        proc, log, base = self.start_with_prefix(["setpriv", "--inh-caps=-all", "--bounding-set=-all"])
+        proc, log, base = self.start_with_prefix(["setpriv", "--inh-caps=-all", "--bounding-set=-all"],
+                                                 harness.EVERY_PROCESS)
         samples = self.scrape_url(base)
         self.assertEqual(self.assert_caps_match_status(samples, proc.pid),
                          {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 0})
