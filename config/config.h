@@ -12,7 +12,8 @@ namespace proctree {
 
 struct MetricsPolicy {
   std::vector<std::string> allow{"*"};
-  std::vector<std::string> deny;
+  // Opt-in families (config/examples/default.yml, the embedded default, lists them too).
+  std::vector<std::string> deny{"proctree_process_oom_score_adj"};
   // True when `name` survives allow and deny (deny wins).
   bool Allows(std::string_view name) const;
 };

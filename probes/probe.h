@@ -34,6 +34,7 @@ enum class Feature {
   kUss,
   kPss,
   kSwapPss,
+  kSchedstat,
   kCount,
 };
 

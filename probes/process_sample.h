@@ -73,6 +73,9 @@ struct ProcessSample {
   Field<std::uint64_t> io_write_syscalls;
 
   Field<std::uint64_t> open_fds;
+  Field<double> sched_run_seconds;   // the thread-group leader's (schedstat)
+  Field<double> sched_wait_seconds;  // runnable, waiting on a run queue
+  Field<std::int64_t> oom_score_adj;
   Field<double> max_fds;  // +Inf when unlimited
 
   Field<std::string> exe;      // full path; " (deleted)" kept as the kernel writes it

@@ -21,6 +21,8 @@ enum class FieldGroup : std::uint32_t {
   kExe = 1u << 6,     // executable path (selectors, exe label)
   kCmdline = 1u << 7, // command line (selectors, redacted cmdline label)
   kCgroup = 1u << 8,  // cgroup path (selectors, cgroup and container_id labels)
+  kSchedstat = 1u << 9,    // time on CPU and waiting on a run queue
+  kOomScoreAdj = 1u << 10, // oom_score_adj (opt-in: off in the default config)
 };
 
 class FieldGroups {
@@ -29,7 +31,7 @@ class FieldGroups {
   constexpr FieldGroups(FieldGroup g) : bits_(static_cast<std::uint32_t>(g)) {}  // NOLINT: implicit on purpose
   static constexpr FieldGroups All() {
     FieldGroups g;
-    g.bits_ = (1u << 9) - 1;
+    g.bits_ = (1u << 11) - 1;
     return g;
   }
   constexpr bool has(FieldGroup g) const { return (bits_ & static_cast<std::uint32_t>(g)) != 0; }

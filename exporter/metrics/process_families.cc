@@ -62,6 +62,9 @@ const std::vector<SimpleFamily>& SimpleFamilies() {
       {Fam::kProcessIoSyscalls,
        {{"direction", "read", FIELD(io_read_syscalls)}, {"direction", "write", FIELD(io_write_syscalls)}}},
       {Fam::kProcessNice, {{"", "", FIELD(nice)}}},
+      {Fam::kProcessSchedRun, {{"", "", FIELD(sched_run_seconds)}}},
+      {Fam::kProcessSchedWait, {{"", "", FIELD(sched_wait_seconds)}}},
+      {Fam::kProcessOomScoreAdj, {{"", "", FIELD(oom_score_adj)}}},
   };
   return kFams;
 }

@@ -66,6 +66,14 @@ const TotalsFamily kTotals[] = {
        if (t.has_io_syscalls)
          Pair(w, p, "direction", {"read", t.counters.io_read_syscalls}, {"write", t.counters.io_write_syscalls});
      }},
+    {Fam::kSubtreeSchedRun, Fam::kGroupSchedRun,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (t.has_sched) w.Sample(p, t.counters.sched_run);
+     }},
+    {Fam::kSubtreeSchedWait, Fam::kGroupSchedWait,
+     [](TextWriter& w, const std::string& p, const AggregateTotals& t) {
+       if (t.has_sched) w.Sample(p, t.counters.sched_wait);
+     }},
 };
 
 // rows: (escaped label prefix, totals); subtree picks which family of each pair.

@@ -31,12 +31,14 @@ TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
   v.io_write_chars = GetU(s.io_write_chars);
   v.io_read_syscalls = GetU(s.io_read_syscalls);
   v.io_write_syscalls = GetU(s.io_write_syscalls);
+  v.sched_run = Get(s.sched_run_seconds);
+  v.sched_wait = Get(s.sched_wait_seconds);
   // What reaped children moved into this process. The kernel folds a reaped
   // child's times and faults into c*time/c*flt, and its io (all four io
   // figures) into the parent's own; it does not say which part of io came
   // from children, so all of it may have. An over-estimate only means less
   // is carried, and the clamp still keeps the total from dropping. Context
-  // switches are never folded into a parent.
+  // switches and schedstat times are never folded into a parent.
   *absorbed = TreeCounters{};
   absorbed->cpu_user = Get(s.children_user_seconds);
   absorbed->cpu_system = Get(s.children_system_seconds);

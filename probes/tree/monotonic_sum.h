@@ -27,13 +27,15 @@ struct TreeCounters {
   double minor_faults = 0, major_faults = 0;        // own + reaped children's (cminflt, cmajflt)
   double ctx_voluntary = 0, ctx_involuntary = 0;    // never folded into a parent: all carried on exit
   double io_read_chars = 0, io_write_chars = 0, io_read_syscalls = 0, io_write_syscalls = 0;
+  double sched_run = 0, sched_wait = 0;             // schedstat: never folded into a parent, all carried on exit
 
   // Every counter, for code that treats them alike.
   static constexpr double TreeCounters::*kAll[] = {
       &TreeCounters::cpu_user,         &TreeCounters::cpu_system,        &TreeCounters::io_read,
       &TreeCounters::io_write,         &TreeCounters::minor_faults,      &TreeCounters::major_faults,
       &TreeCounters::ctx_voluntary,    &TreeCounters::ctx_involuntary,   &TreeCounters::io_read_chars,
-      &TreeCounters::io_write_chars,   &TreeCounters::io_read_syscalls,  &TreeCounters::io_write_syscalls};
+      &TreeCounters::io_write_chars,   &TreeCounters::io_read_syscalls,  &TreeCounters::io_write_syscalls,
+      &TreeCounters::sched_run,        &TreeCounters::sched_wait};
 
   TreeCounters& operator+=(const TreeCounters& o) {
     for (auto f : kAll) this->*f += o.*f;

@@ -49,6 +49,7 @@ void AddGauges(const ProcessSample& s, AggregateTotals* t) {
   t->has_io_syscalls = t->has_io_syscalls || s.io_read_syscalls.has_value() || s.io_write_syscalls.has_value();
   t->has_ctx_switches =
       t->has_ctx_switches || s.voluntary_ctxt_switches.has_value() || s.involuntary_ctxt_switches.has_value();
+  t->has_sched = t->has_sched || s.sched_run_seconds.has_value() || s.sched_wait_seconds.has_value();
 }
 
 // Counters holding what past members left are provided, whatever the live members lack.
@@ -58,11 +59,13 @@ void MarkCarried(AggregateTotals* t) {
   t->has_io_chars = t->has_io_chars || c.io_read_chars > 0 || c.io_write_chars > 0;
   t->has_io_syscalls = t->has_io_syscalls || c.io_read_syscalls > 0 || c.io_write_syscalls > 0;
   t->has_ctx_switches = t->has_ctx_switches || c.ctx_voluntary > 0 || c.ctx_involuntary > 0;
+  t->has_sched = t->has_sched || c.sched_run > 0 || c.sched_wait > 0;
 }
 
 // A group with no members: every figure is a true 0 (or what past members left).
 void MarkAllProvided(AggregateTotals* t) {
   t->has_open_fds = t->has_io_bytes = t->has_io_chars = t->has_io_syscalls = t->has_ctx_switches = true;
+  t->has_sched = true;
   t->has_memory.fill(true);
 }
 

@@ -35,6 +35,7 @@ struct AggregateTotals {
   bool has_open_fds = false;
   std::array<bool, static_cast<std::size_t>(MemType::kCount)> has_memory{};
   bool has_io_bytes = false, has_io_chars = false, has_io_syscalls = false, has_ctx_switches = false;
+  bool has_sched = false;  // schedstat (a kernel without CONFIG_SCHED_INFO, or the family off)
 };
 
 class TreeAggregator {

@@ -190,7 +190,10 @@ class KubernetesWiringTest(DeployTest):
                 self.assertIs(sc["allowPrivilegeEscalation"], False)
                 self.assertEqual(sc["capabilities"]["drop"], ["ALL"])
                 added = set(sc["capabilities"].get("add", []))
-                self.assertLessEqual(added, {"SYS_PTRACE", "DAC_READ_SEARCH"})
+                self.assertLessEqual(added, {"SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN"})
+                if "NET_ADMIN" in added:
+                    # taskstats exit records: only in the initial pid namespace.
+                    self.assertIs(spec.get("hostPID"), True)
                 if added:
                     # Kubernetes sets no ambient capabilities: only uid 0 holds what `add` lists.
                     self.assertEqual((sc.get("runAsUser"), sc.get("runAsNonRoot")), (0, False))
@@ -320,7 +323,10 @@ class ComposeTest(DeployTest):
         else:
             self.assertEqual(exporter["pid"], "host")
         self.assertEqual(exporter["cap_drop"], ["ALL"])
-        self.assertLessEqual(set(exporter.get("cap_add", [])), {"SYS_PTRACE", "DAC_READ_SEARCH"})
+        self.assertLessEqual(set(exporter.get("cap_add", [])), {"SYS_PTRACE", "DAC_READ_SEARCH", "NET_ADMIN"})
+        if "NET_ADMIN" in exporter.get("cap_add", []):
+            # taskstats exit records: only in the host's pid namespace.
+            self.assertEqual(exporter.get("pid"), "host")
         if exporter.get("cap_add"):
             self.assertEqual(str(exporter["user"]).split(":")[0], "0")
         self.assertIs(exporter["read_only"], True)

@@ -24,7 +24,8 @@ std::string_view TypeName(prometheus::MetricType t) {
 std::string Reads(const FamilyDef& d) {
   static const std::pair<FieldGroup, const char*> kFiles[] = {
       {FieldGroup::kStat, "stat"},     {FieldGroup::kStatus, "status"}, {FieldGroup::kMemory, "status"},
-      {FieldGroup::kIo, "io"},         {FieldGroup::kFds, "fd/"},       {FieldGroup::kLimits, "limits"}};
+      {FieldGroup::kIo, "io"},         {FieldGroup::kFds, "fd/"},       {FieldGroup::kLimits, "limits"},
+      {FieldGroup::kSchedstat, "schedstat"}, {FieldGroup::kOomScoreAdj, "oom_score_adj"}};
   std::string out;
   for (const auto& [g, file] : kFiles) {
     if (!d.needs.has(g) || out.find(file) != std::string::npos) continue;

@@ -301,7 +301,7 @@ class PackageTest(unittest.TestCase):
             status = dict(line.split(":", 1) for line in f if ":" in line)
         _, uid = self.in_root("id", "-u", unit["User"][0])
         self.assertEqual(status["Uid"].split(), [uid.strip()] * 4)
-        wanted = (1 << 19) | (1 << 2)  # CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH
+        wanted = (1 << 19) | (1 << 2) | (1 << 12)  # CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_NET_ADMIN
         for field in ("CapEff", "CapPrm", "CapAmb", "CapBnd"):
             self.assertEqual(int(status[field], 16), wanted, f"{field} {status[field].strip()}")
         self.assertEqual(status["NoNewPrivs"].strip(), "1")

@@ -23,6 +23,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -211,6 +212,78 @@ TEST(AllowlistReads, AnyOneIoFamilyReadsIo) {
     const std::string payload = ScrapeOnce(*probe, *RuntimeFrom(yaml));
     EXPECT_EQ(Series(payload, "proctree_probe_errors_total", {"source=\"io\""}).size(), 1u) << payload;
   }
+}
+
+// ---------------------------------------------------------------------------
+// schedstat and oom_score_adj
+
+// Read failures of `source` in one scrape (0 when none was counted).
+double ErrorsOf(const std::string& payload, const std::string& source) {
+  const auto errors = Series(payload, "proctree_probe_errors_total", {"source=\"" + source + "\""});
+  EXPECT_LE(errors.size(), 1u) << payload;
+  return errors.empty() ? 0 : ValueOf(errors[0]);
+}
+
+TEST(AllowlistReads, SchedstatReadOnlyWhileASchedFamilyIsOn) {
+  FixtureProc proc;
+  const int dirs = proc.ReplaceWithDirectory("schedstat");
+  ASSERT_GT(dirs, 0);
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::string deny_all = "metrics:\n  deny: [proctree_*_sched_*]\n";
+  const auto denied = RuntimeFrom(deny_all);
+  for (const auto& d : Catalog()) {
+    if (d.needs.has(FieldGroup::kSchedstat)) {
+      EXPECT_FALSE(denied->enabled.has(d.id)) << d.name;
+    }
+  }
+  const std::string payload = ScrapeOnce(*probe, *denied);
+  EXPECT_EQ(ErrorsOf(payload, "schedstat"), 0) << payload;
+  EXPECT_FALSE(Series(payload, "proctree_subtree_cpu_seconds_total").empty());
+
+  // On by default, and any one sched family alone reads it: every process's
+  // (a zombie's too) fails, counted, and the families leave it out.
+  for (const std::string& yaml :
+       {std::string(EmbeddedDefaultConfig()),
+        std::string("metrics:\n  allow: [proctree_group_sched_wait_seconds_total, proctree_probe_errors_total]\n"),
+        std::string("metrics:\n  allow: [proctree_process_sched_run_seconds_total, proctree_probe_errors_total]\n")}) {
+    const std::string on = ScrapeOnce(*probe, *RuntimeFrom(yaml));
+    EXPECT_EQ(ErrorsOf(on, "schedstat"), dirs) << yaml;
+    EXPECT_TRUE(Series(on, "proctree_process_sched_run_seconds_total").empty()) << on;
+    EXPECT_TRUE(Series(on, "proctree_group_sched_wait_seconds_total").empty()) << on;
+  }
+}
+
+TEST(AllowlistReads, OomScoreAdjIsOptIn) {
+  FixtureProc proc;
+  ASSERT_GT(proc.ReplaceWithDirectory("oom_score_adj"), 0);
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const auto def = RuntimeFrom(std::string(EmbeddedDefaultConfig()));
+  EXPECT_FALSE(def->enabled.has(Fam::kProcessOomScoreAdj));
+  EXPECT_EQ(ErrorsOf(ScrapeOnce(*probe, *def), "oom_score_adj"), 0);
+  // Opted in: read for every live process (a zombie's is not).
+  const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("metrics:\n  deny: []\n"));
+  EXPECT_EQ(ErrorsOf(payload, "oom_score_adj"), proc.LiveProcesses()) << payload;
+}
+
+TEST(AllowlistReads, SchedAndOomFamiliesFromTheFixture) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("metrics:\n  deny: []\n"));
+  // proc/8444/schedstat "315253801 4130033979 205", oom_score_adj "500".
+  for (const auto& [name, want] : std::vector<std::pair<std::string, double>>{
+           {"proctree_process_sched_wait_seconds_total", 4.130033979},
+           {"proctree_process_sched_run_seconds_total", 0.315253801},
+           {"proctree_process_oom_score_adj", 500}}) {
+    const auto lines = Series(payload, name, {"pid=\"8444\""});
+    ASSERT_EQ(lines.size(), 1u) << name << "\n" << payload;
+    EXPECT_DOUBLE_EQ(ValueOf(lines[0]), want) << name;
+  }
+  EXPECT_EQ(Series(payload, "proctree_probe_feature_supported", {"feature=\"schedstat\""}),
+            std::vector<std::string>{"proctree_probe_feature_supported{feature=\"schedstat\"} 1"});
+  EXPECT_FALSE(Series(payload, "proctree_group_sched_wait_seconds_total").empty()) << payload;
 }
 
 // ---------------------------------------------------------------------------

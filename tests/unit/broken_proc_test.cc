@@ -141,6 +141,11 @@ TEST(BrokenProcTree, EmptyGarbageAndMalformedFilesAreParseErrorsOfTheirSource) {
       {414, "stat", "99999999999999999999 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5 0 0\n", false},
       {415, "status", std::string("Uid:\t\0\t0\t0\t0\n", 13), true},
       {416, "stat", std::string(4096, '\0'), false},
+      {417, "schedstat", ReadFixture("files/schedstat/empty"), true},
+      {418, "schedstat", ReadFixture("files/schedstat/garbage"), true},
+      {419, "schedstat", ReadFixture("files/schedstat/negative"), true},
+      {420, "oom_score_adj", ReadFixture("files/oom_score_adj/empty"), true},
+      {421, "oom_score_adj", ReadFixture("files/oom_score_adj/out_of_range"), true},
   };
   TempDir tmp;
   const fs::path root = NewRoot(tmp);
@@ -165,11 +170,15 @@ TEST(BrokenProcTree, EmptyGarbageAndMalformedFilesAreParseErrorsOfTheirSource) {
       ExpectState(FieldState::kFailed, what, s.uid, s.voluntary_ctxt_switches, s.memory_rss_bytes, s.memory_swap_bytes);
     if (f == "io") ExpectState(FieldState::kFailed, what, s.io_read_bytes, s.io_read_chars, s.io_write_syscalls);
     if (f == "limits") ExpectState(FieldState::kFailed, what, s.max_fds);
+    if (f == "schedstat") ExpectState(FieldState::kFailed, what, s.sched_run_seconds, s.sched_wait_seconds);
+    if (f == "oom_score_adj") ExpectState(FieldState::kFailed, what, s.oom_score_adj);
     // The other files of the process are still read.
     ExpectValue(s.cpu_user_seconds, 27 / kTicks, what + ": utime");
     ExpectValue(s.open_fds, 6, what + ": open_fds");
     if (f != "status") ExpectValue(s.uid, 65534, what + ": uid");
     if (f != "io") ExpectValue(s.io_read_chars, 126976, what + ": rchar");
+    if (f != "schedstat") ExpectValue(s.sched_wait_seconds, 4.130033979, what + ": sched wait");
+    if (f != "oom_score_adj") ExpectValue(s.oom_score_adj, 500, what + ": oom_score_adj");
   }
 }
 

@@ -318,7 +318,7 @@ TEST(ConfigSchema, EmptyFileMeansDefaults) {
     SCOPED_TRACE(::testing::Message() << "yaml: '" << yaml << "'");
     const Config cfg = Parsed(yaml);
     EXPECT_EQ(cfg.metrics.allow, std::vector<std::string>{"*"});
-    EXPECT_TRUE(cfg.metrics.deny.empty());
+    EXPECT_EQ(cfg.metrics.deny, std::vector<std::string>{"proctree_process_oom_score_adj"});  // opt-in
     EXPECT_TRUE(cfg.processes.empty());
     EXPECT_TRUE(cfg.groups.empty());
     EXPECT_TRUE(cfg.unmatched.per_process);

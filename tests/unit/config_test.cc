@@ -14,7 +14,7 @@ namespace proctree {
 namespace {
 
 const ConfigSchemaContext kCtx{{"process_cpu_seconds_total", "process_memory_bytes", "process_open_fds",
-                                "process_tree_cpu_seconds_total"}};
+                                "process_tree_cpu_seconds_total", "proctree_process_oom_score_adj"}};
 
 bool Parse(const std::string& yaml, Config* cfg, std::string* error) {
   return ParseConfig(yaml, "test.yml", kCtx, cfg, error);
@@ -33,8 +33,10 @@ TEST(Config, EmptyMeansDefaults) {
     std::string error;
     ASSERT_TRUE(Parse(yaml, &cfg, &error)) << error;
     EXPECT_EQ(cfg.metrics.allow, std::vector<std::string>{"*"});
-    EXPECT_TRUE(cfg.metrics.deny.empty());
+    // Only the opt-in families are off.
+    EXPECT_EQ(cfg.metrics.deny, std::vector<std::string>{"proctree_process_oom_score_adj"});
     EXPECT_TRUE(cfg.metrics.Allows("anything_at_all"));
+    EXPECT_FALSE(cfg.metrics.Allows("proctree_process_oom_score_adj"));
   }
 }
 
@@ -43,7 +45,7 @@ TEST(Config, EmbeddedDefaultParses) {
   std::string error;
   ASSERT_TRUE(ParseConfig(EmbeddedDefaultConfig(), "<embedded>", kCtx, &cfg, &error)) << error;
   EXPECT_EQ(cfg.metrics.allow, std::vector<std::string>{"*"});
-  EXPECT_TRUE(cfg.metrics.deny.empty());
+  EXPECT_EQ(cfg.metrics.deny, std::vector<std::string>{"proctree_process_oom_score_adj"});
 }
 
 TEST(Config, AllowAndDenyGlobsDenyWins) {

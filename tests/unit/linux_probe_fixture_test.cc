@@ -206,6 +206,10 @@ TEST_F(LinuxProbeFixture, NormalProcessValuesScaled) {
   // fd/ has 0 1 2 3 5 6; limits soft 20000
   ExpectValue(s.open_fds, 6, "open_fds");
   ExpectValue(s.max_fds, 20000.0, "max_fds");
+  // schedstat "315253801 4130033979 205" (ns), oom_score_adj 500
+  ExpectValue(s.sched_run_seconds, 0.315253801, "sched run");
+  ExpectValue(s.sched_wait_seconds, 4.130033979, "sched wait");
+  ExpectValue(s.oom_score_adj, 500, "oom_score_adj");
 }
 
 TEST_F(LinuxProbeFixture, KernelThreadHasNoSwapButEverythingElse) {
@@ -243,6 +247,10 @@ TEST_F(LinuxProbeFixture, ZombieHasStatAndStatusFieldsOnly) {
   ExpectState(FieldState::kUnsupported, "zombie io", s.io_read_bytes, s.io_write_bytes, s.io_read_chars,
               s.io_write_chars, s.io_read_syscalls, s.io_write_syscalls);
   ExpectState(FieldState::kUnsupported, "zombie fds", s.open_fds, s.max_fds);
+  // The dead task's own run and wait times are still there; its oom_score_adj went with its memory.
+  ExpectValue(s.sched_run_seconds, 0.028984505, "zombie sched run");
+  ExpectValue(s.sched_wait_seconds, 0.355033629, "zombie sched wait");
+  ExpectState(FieldState::kUnsupported, "zombie oom_score_adj", s.oom_score_adj);
 }
 
 TEST_F(LinuxProbeFixture, HostileNamesKeepTheirOwnStatusValues) {

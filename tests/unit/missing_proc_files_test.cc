@@ -72,6 +72,11 @@ void ExpectNoIoNoMaxFds(const ProcessSample& s, const std::string& what) {
               s.io_read_chars, s.io_write_chars, s.io_read_syscalls, s.io_write_syscalls, s.max_fds);
 }
 
+// The tree is also a kernel without CONFIG_SCHED_INFO: no schedstat anywhere.
+void ExpectNoSchedstat(const ProcessSample& s, const std::string& what) {
+  ExpectState(FieldState::kUnsupported, what + ": schedstat", s.sched_run_seconds, s.sched_wait_seconds);
+}
+
 // What stat and status give is all there, whichever way the missing files were found out.
 void ExpectStatAndStatus(Scanned& scan) {
   ASSERT_EQ(Pids(scan), (std::set<std::int64_t>{kKthread, kZombie, kNormal}));
@@ -88,6 +93,11 @@ void ExpectStatAndStatus(Scanned& scan) {
   ExpectValue(k.uid, 0, "kthread uid");
   ExpectNoIoNoMaxFds(k, "kthread");
   ExpectValue(scan.by_pid[kZombie].uid, 65534, "zombie uid");
+  ExpectValue(n.oom_score_adj, 500, "oom_score_adj");  // a file every kernel since 2.6.36 has
+}
+
+void ExpectNoSchedstatAnywhere(Scanned& scan) {
+  for (const auto& [pid, s] : scan.by_pid) ExpectNoSchedstat(s, std::to_string(pid));
 }
 
 TEST(NoIoNoLimitsTree, KernelWithoutTheFilesIsToldOnceAndTheyAreNeverOpened) {
@@ -96,15 +106,18 @@ TEST(NoIoNoLimitsTree, KernelWithoutTheFilesIsToldOnceAndTheyAreNeverOpened) {
   // If the probe opened io or limits of pid 2 anyway, reading these would fail with EISDIR.
   fs::create_directory(root / "2" / "io");
   fs::create_directory(root / "2" / "limits");
+  fs::create_directory(root / "2" / "schedstat");
   auto probe = OpenProbe(root);
   ASSERT_NE(probe, nullptr);
   EXPECT_FALSE(probe->Supports(Feature::kIoCounters));
   EXPECT_FALSE(probe->Supports(Feature::kMaxFds));
+  EXPECT_FALSE(probe->Supports(Feature::kSchedstat));
   for (Feature f : {Feature::kCpuTimes, Feature::kMemoryInfo, Feature::kUids, Feature::kNumFds, Feature::kCtxSwitches})
     EXPECT_TRUE(probe->Supports(f)) << FeatureName(f);
 
   Scanned scan = ScanWith(*probe);
   ExpectStatAndStatus(scan);
+  ExpectNoSchedstatAnywhere(scan);
   // Nothing failed: a kernel feature that is not there is no error.
   EXPECT_TRUE(scan.syscall_errors.empty());
   EXPECT_TRUE(scan.parse_errors.empty());
@@ -120,12 +133,16 @@ TEST(NoIoNoLimitsTree, WithoutSelfEachMissingFileIsCheckedKeptAndCounted) {
   ASSERT_NE(probe, nullptr);
   EXPECT_TRUE(probe->Supports(Feature::kIoCounters));  // nothing told it otherwise
   EXPECT_TRUE(probe->Supports(Feature::kMaxFds));
+  EXPECT_TRUE(probe->Supports(Feature::kSchedstat));
 
   Scanned scan = ScanWith(*probe);
   ExpectStatAndStatus(scan);
-  // The normal process and the kernel thread; the zombie's io and limits are not read.
+  ExpectNoSchedstatAnywhere(scan);
+  // The normal process and the kernel thread; the zombie's io and limits are
+  // not read (its schedstat is: a zombie keeps its run and wait times).
   EXPECT_EQ(scan.syscall_errors,
-            (std::map<std::string, std::uint64_t>{{"openat/io/ENOENT", 2}, {"openat/limits/ENOENT", 2}}));
+            (std::map<std::string, std::uint64_t>{
+                {"openat/io/ENOENT", 2}, {"openat/limits/ENOENT", 2}, {"openat/schedstat/ENOENT", 3}}));
   EXPECT_TRUE(scan.parse_errors.empty());
 }
 
@@ -174,12 +191,16 @@ TEST(NoIoNoLimitsTree, ScrapeSaysUnsupportedAndLeavesTheFamiliesOut) {
             std::vector<std::string>{"proctree_probe_feature_supported{feature=\"io_counters\"} 0"});
   EXPECT_EQ(Lines(payload, "proctree_probe_feature_supported{feature=\"max_fds\"}"),
             std::vector<std::string>{"proctree_probe_feature_supported{feature=\"max_fds\"} 0"});
+  EXPECT_EQ(Lines(payload, "proctree_probe_feature_supported{feature=\"schedstat\"}"),
+            std::vector<std::string>{"proctree_probe_feature_supported{feature=\"schedstat\"} 0"});
   EXPECT_EQ(Lines(payload, "proctree_probe_feature_supported{feature=\"num_fds\"}"),
             std::vector<std::string>{"proctree_probe_feature_supported{feature=\"num_fds\"} 1"});
   EXPECT_EQ(Lines(payload, "proctree_scrape_processes "), std::vector<std::string>{"proctree_scrape_processes 3"});
   // Absent, never 0; the families that do not need io or limits are there.
   for (const char* absent : {"proctree_process_io_", "proctree_process_max_fds{", "proctree_subtree_io_",
-                             "proctree_group_io_", "proctree_probe_errors_total{"})
+                             "proctree_group_io_", "proctree_probe_errors_total{", "proctree_process_sched_",
+                             "proctree_subtree_sched_", "proctree_group_sched_",
+                             "proctree_process_oom_score_adj"})  // the last: off in the default config
     EXPECT_TRUE(Lines(payload, absent).empty()) << absent << "\n" << payload;
   EXPECT_EQ(Lines(payload, "proctree_process_open_fds{").size(), 2u) << payload;  // not the zombie's
   EXPECT_EQ(Lines(payload, "proctree_process_info{").size(), 3u) << payload;

@@ -417,5 +417,44 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
   EXPECT_DOUBLE_EQ(r.groups[0].totals.open_fds, 0);
 }
 
+// Run-queue delay (schedstat) is the exited task's own, never folded into a
+// parent: a member that exits is carried at its last seen figures, so the
+// subtree and group totals do not drop; a unit none of whose members has a
+// readable schedstat leaves the figure out.
+TEST(TreeAggregationTest, SchedTimesCarryOnExitAndAreLeftOutWhenUnreadable) {
+  auto sched = [](ProcessSample s, double run, double wait) {
+    s.sched_run_seconds.set(run);
+    s.sched_wait_seconds.set(wait);
+    return s;
+  };
+  auto unreadable = [](ProcessSample s) {
+    s.sched_run_seconds.mark(FieldState::kUnsupported);
+    s.sched_wait_seconds.mark(FieldState::kUnsupported);
+    return s;
+  };
+  std::map<std::int64_t, std::string> groups = {{100, "app"}, {101, "app"}, {103, "dark"}};
+  TreeAggregator agg;
+  Scan s1 = RunScan(agg,
+                    {Proc(1, 0, 1, 0), sched(Proc(100, 1, kStartA, 1), 2, 0.5), sched(Proc(101, 100, kStartB, 1), 3, 4),
+                     unreadable(Proc(103, 1, kStartD, 1))},
+                    std::vector<std::int64_t>{100, 103}, groups);
+  ASSERT_NE(s1.Group("app"), nullptr);
+  EXPECT_TRUE(s1.Group("app")->has_sched);
+  EXPECT_DOUBLE_EQ(s1.Group("app")->counters.sched_wait, 4.5);
+  EXPECT_DOUBLE_EQ(s1.Group("app")->counters.sched_run, 5);
+  EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.sched_wait, 4.5);
+  EXPECT_FALSE(s1.Group("dark")->has_sched);
+  EXPECT_FALSE(s1.Subtree(103)->has_sched);
+
+  // B exits (its parent reaps it, but no schedstat figure moves into A): all
+  // of B's wait is carried; A's own grows by 1.
+  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 0), sched(Proc(100, 1, kStartA, 1, 1), 2.5, 1.5), unreadable(Proc(103, 1, kStartD, 1))},
+                    std::vector<std::int64_t>{100, 103}, groups);
+  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.sched_wait, 1.5 + 4);
+  EXPECT_DOUBLE_EQ(s2.Group("app")->counters.sched_run, 2.5 + 3);
+  EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.sched_wait, 1.5 + 4);
+  EXPECT_FALSE(s2.Group("dark")->has_sched);
+}
+
 }  // namespace
 }  // namespace proctree

@@ -56,6 +56,7 @@ LinuxProbe::MissingFiles LinuxProbe::FindMissingFiles(int dir_fd) {
     out.limits = missing("limits");
     out.smaps_rollup = missing("smaps_rollup");
     out.smaps = missing("smaps");
+    out.schedstat = missing("schedstat");
     // Only a directory that still is a process' (stat present after the checks) can tell.
     const bool alive = !linux_proc::PidDirGone(fd);
     ::close(fd);
@@ -109,6 +110,7 @@ bool LinuxProbe::Supports(Feature f) const {
     case Feature::kPss:
     case Feature::kSwapPss: return !missing_.smaps_rollup || !missing_.smaps;
     case Feature::kMemoryMaps: return !missing_.smaps;
+    case Feature::kSchedstat: return !missing_.schedstat;
     case Feature::kCount: return false;
     default: return true;
   }

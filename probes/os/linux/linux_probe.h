@@ -25,12 +25,13 @@ class LinuxProbe final : public Probe {
 
   // Per-process files a kernel may be built without: no io without
   // CONFIG_TASK_IO_ACCOUNTING (and in some sandboxes, such as gVisor), no
-  // limits before Linux 2.6.24.
+  // limits before Linux 2.6.24, no schedstat without CONFIG_SCHED_INFO.
   struct MissingFiles {
     bool io = false;
     bool limits = false;
     bool smaps_rollup = false;  // before Linux 4.14: uss/pss come from smaps
     bool smaps = false;         // CONFIG_PROC_PAGE_MONITOR=n: no uss, pss or maps at all
+    bool schedstat = false;     // CONFIG_SCHED_INFO=n: no run-queue delay
   };
 
  private:

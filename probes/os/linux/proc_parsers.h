@@ -45,6 +45,16 @@ struct IoFields {
 };
 bool ParseIo(std::string_view text, IoFields* out);
 
+// /proc/[pid]/schedstat: the thread-group leader's time on a CPU, time
+// runnable but waiting on a run queue (both ns), and its timeslices.
+struct SchedstatFields {
+  std::uint64_t run_ns = 0, wait_ns = 0, timeslices = 0;
+};
+bool ParseSchedstat(std::string_view text, SchedstatFields* out);
+
+// /proc/[pid]/oom_score_adj: -1000 (never killed) to 1000.
+bool ParseOomScoreAdj(std::string_view text, std::int64_t* out);
+
 // The soft limit of "Max open files"; nullopt in *soft means unlimited.
 bool ParseLimitsMaxOpenFiles(std::string_view text, std::optional<std::uint64_t>* soft);
 

@@ -87,6 +87,8 @@ class ProcessReader::Impl {
       // the dead task's own): psutil reads uids of zombies too.
       MarkZombie(req, s);
       if (status && !ReadStatus(pid_fd, true, false, s)) return Outcome::kVanished;
+      // Its run and wait times are the dead task's own, final figures.
+      if (req.groups.has(FieldGroup::kSchedstat) && !ReadSchedstat(pid_fd, s)) return Outcome::kVanished;
       return Outcome::kOk;
     }
     if ((status || memory) && !ReadStatus(pid_fd, status, memory, s)) return Outcome::kVanished;
@@ -104,6 +106,8 @@ class ProcessReader::Impl {
         !ReadRaw(pid_fd, "cmdline", &s->cmdline, std::min(req.cmdline_max_bytes, kMaxFileBytes), &s->cmdline_cut))
       return Outcome::kVanished;
     if (req.groups.has(FieldGroup::kCgroup) && !ReadCgroup(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kSchedstat) && !ReadSchedstat(pid_fd, s)) return Outcome::kVanished;
+    if (req.groups.has(FieldGroup::kOomScoreAdj) && !ReadOomScoreAdj(pid_fd, s)) return Outcome::kVanished;
     return Outcome::kOk;
   }
 
@@ -205,6 +209,7 @@ class ProcessReader::Impl {
     if (req.groups.has(FieldGroup::kExe)) s->exe.mark(kNone);
     if (req.groups.has(FieldGroup::kCmdline)) s->cmdline.mark(kNone);
     if (req.groups.has(FieldGroup::kCgroup)) s->cgroup.mark(kNone);
+    if (req.groups.has(FieldGroup::kOomScoreAdj)) s->oom_score_adj.mark(kNone);
   }
 
   template <typename T>
@@ -326,6 +331,34 @@ class ProcessReader::Impl {
     if (r == FileRead::kVanished) return false;
     if (r == FileRead::kOk) s->max_fds.set(soft ? static_cast<double>(*soft) : std::numeric_limits<double>::infinity());
     else s->max_fds.mark(StateAfter(r));
+    return true;
+  }
+
+  // A kernel without CONFIG_SCHED_INFO has no schedstat: unsupported, told
+  // once at open (MissingFiles), not an error per process.
+  bool ReadSchedstat(int pid_fd, ProcessSample* s) {
+    if (missing_.schedstat) {
+      Mark(FieldState::kUnsupported, s->sched_run_seconds, s->sched_wait_seconds);
+      return true;
+    }
+    linux_proc::SchedstatFields f;
+    const FileRead r = ReadParsed(pid_fd, "schedstat", linux_proc::ParseSchedstat, &f);
+    if (r == FileRead::kVanished) return false;
+    if (r != FileRead::kOk) {
+      Mark(StateAfter(r), s->sched_run_seconds, s->sched_wait_seconds);
+      return true;
+    }
+    s->sched_run_seconds.set(static_cast<double>(f.run_ns) / 1e9);
+    s->sched_wait_seconds.set(static_cast<double>(f.wait_ns) / 1e9);
+    return true;
+  }
+
+  bool ReadOomScoreAdj(int pid_fd, ProcessSample* s) {
+    std::int64_t v = 0;
+    const FileRead r = ReadParsed(pid_fd, "oom_score_adj", linux_proc::ParseOomScoreAdj, &v);
+    if (r == FileRead::kVanished) return false;
+    if (r == FileRead::kOk) s->oom_score_adj.set(v);
+    else s->oom_score_adj.mark(StateAfter(r));
     return true;
   }
 
