@@ -100,6 +100,46 @@ class Children:
         self.procs = []
 
 
+def compile_c(src, out):
+    subprocess.run([os.environ.get("CC", "cc"), "-O2", "-o", out, src], check=True)
+    return out
+
+
+class ForkedChildren:
+    """Idle children forked by tests/bench/idle_children.c, one spawner per top-up (fleet_bench.py)."""
+
+    SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "idle_children.c")
+
+    def __init__(self, build_dir):
+        self.binary = compile_c(self.SRC, os.path.join(build_dir, "idle_children"))
+        self.spawners = []
+
+    def top_up(self, total):
+        """Forks children until the host has `total` pid directories; returns how many were started."""
+        n = max(0, total - count_pids())
+        if n == 0:
+            return 0
+        raise_nproc(n + count_pids())
+        p = subprocess.Popen([self.binary, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             preexec_fn=die_with_parent)
+        self.spawners.append(p)
+        line = p.stdout.readline().decode(errors="replace").strip()
+        if line != f"ready {n}":
+            raise RuntimeError(f"could not start {n} idle children (spawner said {line!r}, exit {p.poll()})")
+        return n
+
+    def stop(self):
+        for p in self.spawners:
+            p.stdin.close()  # the spawner kills and reaps its children, then exits
+        for p in self.spawners:
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        self.spawners = []
+
+
 def cpu_ticks(pid):
     """utime+stime of the process, all threads (dead ones included), in clock ticks."""
     with open(f"/proc/{pid}/stat", "rb") as f:

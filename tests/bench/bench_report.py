@@ -150,8 +150,9 @@ def ratio_table(results):
 # The plot (gnuplot)
 
 
-def plot_script(results, png_path):
-    """A gnuplot script: CPU per scrape and peak RSS against processes, log-log, one line per tool."""
+def plot_script(results, png_path, title=""):
+    """A gnuplot script: CPU per scrape and peak RSS against processes, log-log, one line per tool
+    (each tool keeps its colour in both panels)."""
     out = []
     tools = [t for t in LABELS if any(t in r["tools"] for r in results)]
     for i, tool in enumerate(tools):
@@ -162,10 +163,10 @@ def plot_script(results, png_path):
                 out.append(f'{r["pids"]} {t["cpu_ms"]:.3f} {fmt(t["rss_mb"], ".2f", "NaN")}')
         out.append("EOD")
     out += [f"set terminal pngcairo size 1200,520 font 'sans,10'", f"set output '{png_path}'",
-            "set multiplot layout 1,2", "set logscale xy", "set grid", "set key top left",
+            "set termoption noenhanced", f"set multiplot layout 1,2 title '{title}'", "set logscale xy", "set grid", "set key top left",
             "set xlabel 'processes on the host'", "set format x '%.0s%c'"]
     def plot(col, ylabel, skip):
-        lines = [f"$d{i} using 1:{col} with linespoints pt 7 title '{LABELS[t]}'"
+        lines = [f"$d{i} using 1:{col} with linespoints lt {i + 1} pt 7 title '{LABELS[t]}'"
                  for i, t in enumerate(tools) if t not in skip]
         return [f"set ylabel '{ylabel}'", "plot " + ", \\\n     ".join(lines)]
     out += plot(2, "CPU ms per scrape", ())
@@ -174,9 +175,9 @@ def plot_script(results, png_path):
     return "\n".join(out) + "\n"
 
 
-def render_plot(results, png_path):
+def render_plot(results, png_path, title=""):
     try:
-        subprocess.run(["gnuplot"], input=plot_script(results, png_path), text=True, check=True,
+        subprocess.run(["gnuplot"], input=plot_script(results, png_path, title), text=True, check=True,
                        capture_output=True)
         return None
     except (OSError, subprocess.CalledProcessError) as e:
@@ -217,7 +218,8 @@ class FleetReport:
         return (self.facts() + "\n\n" + results_table(self.results) + "\n\n" + ratio_table(self.results) + "\n")
 
     def write(self, docs_dir):
-        note = render_plot(self.results, os.path.join(docs_dir, PLOT))
+        title = f"make bench, {self.info.stamp}, rev {self.info.rev}, {self.info.machine['nproc']} CPUs"
+        note = render_plot(self.results, os.path.join(docs_dir, PLOT), title)
         if note:
             self.info.notes.append(note)
         doc = os.path.join(docs_dir, "benchmarks.md")
@@ -232,7 +234,7 @@ class FleetReport:
 
 
 METHOD = """Method (`tests/bench/fleet_bench.py`, run by `make bench`): for each process count the host is topped up
-with idle `sleep` children to that many pid directories in `/proc` (kernel threads and the machine's own processes
+with idle children (forked by `tests/bench/idle_children.c`) to that many pid directories in `/proc` (kernel threads and the machine's own processes
 count; the children are reused by the next, larger count). Every server is started fresh for each count, on
 127.0.0.1, and scraped plain (no gzip), one connection per scrape, after warm-up scrapes. In each round every tool
 does one block in turn, so load that drifts hits all alike; the figure is the median over the rounds of

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from bench_procs import die_with_parent
+from bench_procs import compile_c, die_with_parent
 
 START_SECONDS = 15
 SCRAPE_TIMEOUT = 300  # process-exporter at 20,000 processes takes many seconds per scrape
@@ -148,10 +148,7 @@ def node_exporter(binary):
 
 
 def build_floor(src, build_dir):
-    out = os.path.join(build_dir, "floor")
-    cc = os.environ.get("CC", "cc")
-    subprocess.run([cc, "-O2", "-o", out, src], check=True)
-    return out
+    return compile_c(src, os.path.join(build_dir, "floor"))
 
 
 def run_floor(binary, passes, files):

@@ -4,8 +4,8 @@
 The pipeline, in one run:
   1. prepare: build ../shared/bench/floor.c, write the peers' configs, pick the every-process config.
   2. for each process count (default 500, 2,000, 10,000, 20,000), in increasing order:
-     a. top up: start idle `sleep` children until /proc has that many pid directories (the children are
-        kept and topped up for the next count, reaped at the end);
+     a. top up: fork idle children (tests/bench/idle_children.c) until /proc has that many pid directories
+        (they are kept and topped up for the next count, reaped at the end);
      b. start every server fresh (so VmHWM is the peak at this count): proctree_exporter with its
         embedded default config, proctree_exporter with the every-process config, process-exporter with
         a group per PID, node_exporter with only its processes collector;
@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_report  # noqa: E402
 import bench_servers  # noqa: E402
-from bench_procs import CLK_TCK, Children, count_pids, cpu_ticks, pid_max, status_kb  # noqa: E402
+from bench_procs import CLK_TCK, ForkedChildren, count_pids, cpu_ticks, pid_max, status_kb  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FLOOR_FILES = "stat,status,io,limits,fd"  # what the exporter reads per process today
@@ -233,7 +233,7 @@ def summarize(blocks, hwm_kb):
 
 
 def measure_all(ctx, args):
-    children = Children()
+    children = ForkedChildren(args.build_dir)
     try:
         return [measure_count(ctx, args, children, count) for count in args.counts]
     finally:
