@@ -117,8 +117,11 @@ class ForkedChildren:
     def top_up(self, total):
         """Forks children until the host has `total` pid directories; returns how many were started."""
         n = max(0, total - count_pids())
-        if n == 0:
-            return 0
+        if n:
+            self.start(n)
+        return n
+
+    def start(self, n):
         raise_nproc(n + count_pids())
         p = subprocess.Popen([self.binary, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              preexec_fn=die_with_parent)
@@ -126,7 +129,6 @@ class ForkedChildren:
         line = p.stdout.readline().decode(errors="replace").strip()
         if line != f"ready {n}":
             raise RuntimeError(f"could not start {n} idle children (spawner said {line!r}, exit {p.poll()})")
-        return n
 
     def stop(self):
         for p in self.spawners:

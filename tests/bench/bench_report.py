@@ -56,6 +56,14 @@ def command_line(repo, argv):
     return cmd + (" (via make bench)" if os.environ.get("MAKELEVEL") else "")
 
 
+def binary_version(binary):
+    try:
+        out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return out.strip().splitlines()[0] if out.strip() else "?"
+
+
 def peer_version(package):
     r = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
     return r.stdout.strip() or "?"
@@ -71,6 +79,7 @@ class RunInfo:
         self.command = command_line(repo, argv)
         self.args = args
         self.every_config = os.path.relpath(ctx["every_config"], repo)
+        self.binary_version = binary_version(ctx["binary"])
         self.notes = ctx["notes"]  # measuring adds to it
         self.versions = {"process-exporter": peer_version("prometheus-process-exporter"),
                          "node-exporter": peer_version("prometheus-node-exporter")}
@@ -206,9 +215,11 @@ class FleetReport:
         i, a, m = self.info, self.info.args, self.info.machine
         lines = [f"- Run {i.stamp}, revision {i.rev}; {m['nproc']} CPUs, {m['cpu']}, kernel {m['kernel']}; "
                  f"load average before/after {i.load_before} / {i.load_after}; took {i.minutes:.1f} min.",
-                 f"- Command: `{i.command}`",
-                 f"- Every-process config: `{i.every_config}`. Peers: prometheus-process-exporter "
-                 f"{i.versions['process-exporter']}, prometheus-node-exporter {i.versions['node-exporter']}.",
+                 f"- Command: `{i.command}`; exporter: {i.binary_version}.",
+                 f"- Every-process config: `{i.every_config}`. Peers (Debian): prometheus-process-exporter "
+                 f"{i.versions['process-exporter']} (`-config.path` a group per PID, `{{{{.PID}}}}`; -threads and "
+                 f"-gather-smaps at their defaults, on), prometheus-node-exporter {i.versions['node-exporter']} "
+                 "(`--collector.disable-defaults --collector.processes`).",
                  f"- {a.rounds} interleaved rounds per count; a block ends after >= {a.min_cpu} s of the server's CPU "
                  f"and >= {a.min_scrapes} scrapes, or at {a.max_scrapes} scrapes ({a.slow_max_scrapes} for "
                  f"process-exporter), or after {a.max_block_seconds:.0f} s of wall time."]

@@ -11,7 +11,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_report  # noqa: E402
 import bench_servers  # noqa: E402
 import fleet_bench  # noqa: E402
-from bench_procs import CLK_TCK  # noqa: E402
+from bench_procs import CLK_TCK, ForkedChildren  # noqa: E402
 
 
 def tool(cpu_ms, rss_mb=10.0, rounds=None, scrapes=6):
@@ -64,6 +64,23 @@ class Figures(unittest.TestCase):
         self.assertEqual((f["cpu_ms"], f["procs"], f["wall_ms"]), (81.25, 2047, 90.5))
         with self.assertRaises(RuntimeError):
             bench_servers.parse_floor("nothing")
+
+
+class Spawner(unittest.TestCase):
+    @unittest.skipUnless(shutil.which(os.environ.get("CC", "cc")), "no C compiler")
+    def test_forked_children_exist_until_stopped(self):
+        with tempfile.TemporaryDirectory() as d:
+            kids = ForkedChildren(d)
+            try:
+                self.assertEqual(kids.top_up(0), 0)
+                self.assertEqual(kids.spawners, [])
+                kids.start(18)
+                spawner = kids.spawners[0].pid
+                with open(f"/proc/{spawner}/task/{spawner}/children") as f:
+                    self.assertEqual(len(f.read().split()), 18)
+            finally:
+                kids.stop()
+            self.assertFalse(os.path.exists(f"/proc/{spawner}"))
 
 
 class Documents(unittest.TestCase):
