@@ -23,9 +23,11 @@ The pipeline, in one run:
 Exit status 0 when every count was measured; non-zero when the benchmark could not run.
 """
 import argparse
+import http.client
 import os
 import signal
 import statistics
+import subprocess
 import sys
 import time
 
@@ -171,24 +173,47 @@ def budget_for(tool, args):
             "max_seconds": args.max_block_seconds}
 
 
-def warm_up(servers, n, max_seconds):
-    for s in servers.values():
+TOOL_ERRORS = (OSError, RuntimeError, http.client.HTTPException, subprocess.CalledProcessError)
+
+
+def drop_tool(ctx, count, tool, error):
+    ctx["notes"].append(f"{tool} failed at {count:,} processes, left out of that count: {error}")
+    print("fleet_bench: " + ctx["notes"][-1], file=sys.stderr, flush=True)
+
+
+def warm_up(ctx, servers, count, n, max_seconds):
+    for tool, s in list(servers.items()):
         t0 = time.monotonic()
-        for _ in range(n):
-            s.scrape()
-            if time.monotonic() - t0 >= max_seconds:
-                break
+        try:
+            for _ in range(n):
+                s.scrape()
+                if time.monotonic() - t0 >= max_seconds:
+                    break
+        except TOOL_ERRORS as e:
+            drop_tool(ctx, count, tool, e)
+            servers.pop(tool).stop()
+
+
+def one_block(ctx, args, servers, blocks, tool):
+    if tool == "floor":
+        passes = blocks["default"][-1]["scrapes"] if blocks.get("default") else args.min_scrapes
+        return floor_block(ctx["floor"], max(args.min_scrapes, passes))
+    return http_block(servers[tool], budget_for(tool, args))
 
 
 def run_rounds(ctx, args, servers, count):
-    blocks = {t: [] for t in args.tools}
+    """The interleaved rounds; a tool that fails (a peer dying, say) is noted and left out of this count."""
+    tools = [t for t in args.tools if t == "floor" or t in servers]
+    blocks = {t: [] for t in tools}
     for r in range(args.rounds):
-        for tool in args.tools:
-            if tool == "floor":
-                passes = blocks["default"][-1]["scrapes"] if blocks.get("default") else args.min_scrapes
-                b = floor_block(ctx["floor"], max(args.min_scrapes, passes))
-            else:
-                b = http_block(servers[tool], budget_for(tool, args))
+        for tool in list(tools):
+            try:
+                b = one_block(ctx, args, servers, blocks, tool)
+            except TOOL_ERRORS as e:
+                drop_tool(ctx, count, tool, e)
+                tools.remove(tool)
+                del blocks[tool]
+                continue
             blocks[tool].append(b)
             print(f"fleet_bench: {count} procs, round {r + 1}/{args.rounds}, {tool}: "
                   f"{b['cpu_ms']:.1f} ms CPU/scrape over {b['scrapes']}", flush=True)
@@ -203,13 +228,13 @@ def measure_count(ctx, args, children, count):
           flush=True)
     if have > count * 1.05:
         ctx["notes"].append(f"the host already had {have:,} processes when {count:,} were asked for; "
-                            f"that row measures {have:,}")
+                            "that row shows what /proc held while measuring")
     servers = start_servers(ctx, args.tools)
     try:
-        warm_up(servers, args.warmup, args.max_block_seconds)
+        warm_up(ctx, servers, count, args.warmup, args.max_block_seconds)
         pids = count_pids()
         blocks = run_rounds(ctx, args, servers, count)
-        hwm = {tool: status_kb(s.pid, "VmHWM") for tool, s in servers.items()}
+        hwm = {tool: status_kb(s.pid, "VmHWM") for tool, s in servers.items() if tool in blocks}
     finally:
         stop_servers(servers)
     return {"count": count, "pids": pids, "tools": {t: summarize(blocks[t], hwm.get(t)) for t in blocks}}
