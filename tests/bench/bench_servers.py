@@ -14,7 +14,7 @@ import time
 
 from bench_procs import compile_c, die_with_parent
 
-START_SECONDS = 15
+START_SECONDS = 60  # a loaded host with tens of thousands of processes starts slowly
 SCRAPE_TIMEOUT = 300  # process-exporter at 20,000 processes takes many seconds per scrape
 
 
@@ -101,29 +101,37 @@ def free_port():
 
 
 class Peer(HttpServer):
-    """A peer exporter given 127.0.0.1:<port>; ready once it accepts a connection."""
+    """A peer exporter given 127.0.0.1:<port>; ready once it accepts a connection. Retried on another
+    port only if it exited (the port was taken meanwhile); process-exporter reads every process before it
+    listens, which takes long on a big, busy host, hence the long wait."""
+
+    START_SECONDS = 180
 
     def __init__(self, argv_for_address):
         for _ in range(3):
             port = free_port()
             super().__init__(argv_for_address(f"127.0.0.1:{port}"))
-            if self._wait_listening(port):
+            state = self._wait_listening(port)
+            if state == "listening":
                 self.port = port
                 return
+            text = self._log_text()
             self.stop()
-        raise RuntimeError(f"{self.argv[0]} did not start listening: {self._log_text()[-2000:]}")
+            if state != "exited":
+                break
+        raise RuntimeError(f"{self.argv[0]} did not start listening ({state}): {text[-2000:]}")
 
     def _wait_listening(self, port):
-        deadline = time.monotonic() + START_SECONDS
+        deadline = time.monotonic() + self.START_SECONDS
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                return False
+                return "exited"
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                return True
+                return "listening"
             except OSError:
                 time.sleep(0.05)
-        return False
+        return f"not within {self.START_SECONDS} s"
 
 
 # A group per PID: every process matches (kernel threads too), each named by its pid.
