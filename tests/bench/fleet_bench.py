@@ -205,8 +205,10 @@ def run_rounds(ctx, args, servers, count):
     """The interleaved rounds; a tool that fails (a peer dying, say) is noted and left out of this count."""
     tools = [t for t in args.tools if t == "floor" or t in servers]
     blocks = {t: [] for t in tools}
+    pids = []  # other users of the host can start or end processes mid-run: watch for it
     for r in range(args.rounds):
         for tool in list(tools):
+            pids.append(count_pids())
             try:
                 b = one_block(ctx, args, servers, blocks, tool)
             except TOOL_ERRORS as e:
@@ -217,7 +219,13 @@ def run_rounds(ctx, args, servers, count):
             blocks[tool].append(b)
             print(f"fleet_bench: {count} procs, round {r + 1}/{args.rounds}, {tool}: "
                   f"{b['cpu_ms']:.1f} ms CPU/scrape over {b['scrapes']}", flush=True)
-    return blocks
+    return blocks, pids
+
+
+def note_pid_drift(ctx, count, pids):
+    if max(pids) > 1.1 * min(pids):
+        ctx["notes"].append(f"at {count:,} the host's processes varied from {min(pids):,} to {max(pids):,} "
+                            "while measuring (something else started or ended processes): that row is suspect")
 
 
 def measure_count(ctx, args, children, count):
@@ -232,12 +240,13 @@ def measure_count(ctx, args, children, count):
     servers = start_servers(ctx, args.tools)
     try:
         warm_up(ctx, servers, count, args.warmup, args.max_block_seconds)
-        pids = count_pids()
-        blocks = run_rounds(ctx, args, servers, count)
+        blocks, pids = run_rounds(ctx, args, servers, count)
+        note_pid_drift(ctx, count, pids)
         hwm = {tool: status_kb(s.pid, "VmHWM") for tool, s in servers.items() if tool in blocks}
     finally:
         stop_servers(servers)
-    return {"count": count, "pids": pids, "tools": {t: summarize(blocks[t], hwm.get(t)) for t in blocks}}
+    return {"count": count, "pids": int(statistics.median(pids)),
+            "tools": {t: summarize(blocks[t], hwm.get(t)) for t in blocks}}
 
 
 def summarize(blocks, hwm_kb):
