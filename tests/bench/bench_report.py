@@ -171,7 +171,7 @@ def plot_script(results, png_path, title=""):
             if t:
                 out.append(f'{r["pids"]} {t["cpu_ms"]:.3f} {fmt(t["rss_mb"], ".2f", "NaN")}')
         out.append("EOD")
-    out += [f"set terminal pngcairo size 1200,520 font 'sans,10'", f"set output '{png_path}'",
+    out += [f"set terminal pngcairo size 1200,640 font 'sans,10'", f"set output '{png_path}'",
             "set termoption noenhanced", f"set multiplot layout 1,2 title '{title}'", "set logscale xy", "set grid", "set key below",
             "set xlabel 'processes on the host'", "set format x '%.0s%c'"]
     def plot(col, ylabel, skip):
