@@ -2,12 +2,13 @@
 # Installs the Debian 12 packages the build and the tests need, only those
 # missing, so `make run` and `make test` work on a fresh machine as root.
 #
-#   scripts/install-deps.sh [--build | --container | --package]
+#   scripts/install-deps.sh [--build | --container | --package | --bench]
 #
 # --build (also PROCTREE_DEPS=build, which reaches it through `make build`):
 # only what compiles the exporter, for the container image's build stage.
 # --container: only what `make container-test` adds (buildah, podman, ...).
 # --package: only what `make deb` and `make package-test` add (lintian, ...).
+# --bench: only what `make bench` adds (the peers it compares with, gnuplot for its plot).
 set -euo pipefail
 
 packages=(
@@ -45,12 +46,16 @@ case ${1:-${PROCTREE_DEPS:-all}} in
     # dpkg-shlibdeps (dpkg-dev) and file for CPack, systemd-analyze, and
     # debootstrap for the clean Debian 12 root the package is installed into.
     packages=(help2man lintian dpkg-dev file systemd debootstrap python3) ;;
+  bench | --bench)
+    # tests/bench/fleet_bench.py: the two peers it runs on loopback, gnuplot (no X) for
+    # docs/benchmarks.png, a C compiler for the floor reader.
+    packages=(prometheus-process-exporter prometheus-node-exporter gnuplot-nox build-essential python3) ;;
   container | --container)
     # A daemonless image build and run (scripts/container-*.sh: vfs storage,
     # runc, a debootstrapped base image), and the test's promtool and python3.
     packages=(buildah podman runc debootstrap prometheus python3) ;;
   *)
-    echo "usage: $0 [--build | --container | --package]" >&2
+    echo "usage: $0 [--build | --container | --package | --bench]" >&2
     exit 2 ;;
 esac
 

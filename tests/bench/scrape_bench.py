@@ -1,5 +1,8 @@
 #!/usr/bin/env python3
-"""Side-by-side scrape benchmark: proctree_exporter over HTTP vs the floor reader.
+"""Side-by-side scrape benchmark at one host size: proctree_exporter (plain and gzip) vs the floor reader.
+
+`make bench` runs fleet_bench.py (several sizes, the peers); this script is the detailed look at one size:
+plain vs gzip, latency, the exporter's phases, and --memory-all.
 
 What it does, in one run:
   1. Tops the host up to --processes processes IN TOTAL (the pid directories in /proc, kernel threads
@@ -29,16 +32,11 @@ Exit status is 0 whether or not the bar is met; non-zero only when the benchmark
 Python 3 standard library only. Run as root or with a high enough RLIMIT_NPROC for the children.
 """
 import argparse
-import ctypes
 import datetime
 import gzip
-import http.client
 import os
-import platform
 import re
-import resource
 import shlex
-import shutil
 import signal
 import statistics
 import subprocess
@@ -46,8 +44,15 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_procs import CLK_TCK, Children, count_pids, cpu_ns, cpu_ticks  # noqa: E402
+from bench_report import git_revision, loadavg, machine_info  # noqa: E402
+from bench_servers import Exporter, build_floor, run_floor  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DEFAULT_FLOOR_SRC = os.path.normpath(os.path.join(REPO, "..", "shared", "bench", "floor.c"))
+DEFAULT_FLOOR_SRC = next((c for c in (os.path.normpath(os.path.join(REPO, *up, "shared", "bench", "floor.c"))
+                                      for up in ([".."], ["..", ".."])) if os.path.exists(c)),
+                         os.path.normpath(os.path.join(REPO, "..", "shared", "bench", "floor.c")))
 DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks-log.md")
 EXPORTER_FILES = "stat,status,io,fd,limits"  # what the default config reads per process (memory sizes come from status)
 SMALL_FILES = "stat,status,io,fd"
@@ -65,7 +70,6 @@ memory:
   max_rss_bytes: 0
 """
 BAR = 1.5
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 DOC_HEADER = """# Benchmarks
 
@@ -90,163 +94,6 @@ Method (`tests/bench/scrape_bench.py`, `make bench`):
 
 Each run under "Runs" was appended by the script; the command is recorded with it.
 """
-
-
-# ---------------------------------------------------------------------------------------------------
-# Idle children
-
-
-def count_pids():
-    return sum(1 for d in os.listdir("/proc") if d.isdigit())
-
-
-_libc = None
-
-
-def _die_with_parent():
-    """preexec_fn: SIGKILL the child if this script dies without cleaning up (e.g. SIGKILL)."""
-    global _libc
-    try:
-        if _libc is None:
-            _libc = ctypes.CDLL(None, use_errno=True)
-        _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def raise_nproc(needed):
-    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
-    want = needed + 512
-    if soft == resource.RLIM_INFINITY or soft >= want:
-        return
-    new_hard = hard
-    if hard != resource.RLIM_INFINITY and hard < want:
-        new_hard = want  # only root can raise the hard limit; try anyway
-    try:
-        resource.setrlimit(resource.RLIMIT_NPROC, (want, new_hard))
-    except (ValueError, OSError):
-        try:
-            resource.setrlimit(resource.RLIMIT_NPROC, (hard, hard))
-        except (ValueError, OSError):
-            pass
-        print(f"scrape_bench: warning: RLIMIT_NPROC soft={soft} hard={hard}, needed ~{want}; "
-              "starting children may fail", file=sys.stderr)
-
-
-class Children:
-    def __init__(self):
-        self.procs = []
-
-    def start(self, n):
-        raise_nproc(n + count_pids())
-        devnull = subprocess.DEVNULL
-        # setpriv sets PR_SET_PDEATHSIG before exec'ing sleep, so children die with this script even on
-        # SIGKILL; it keeps Popen on its fast vfork path (a preexec_fn would be ~3x slower per child).
-        argv = ["sleep", "100000"]
-        if shutil.which("setpriv"):
-            argv = ["setpriv", "--pdeathsig", "KILL"] + argv
-        for i in range(n):
-            try:
-                p = subprocess.Popen(argv, stdin=devnull, stdout=devnull, stderr=devnull, close_fds=True)
-            except OSError as e:
-                raise RuntimeError(f"could not start idle child {i + 1} of {n}: {e}") from e
-            self.procs.append(p)
-
-    def stop(self):
-        for p in self.procs:
-            if p.poll() is None:
-                try:
-                    p.kill()
-                except OSError:
-                    pass
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        self.procs = []
-
-
-# ---------------------------------------------------------------------------------------------------
-# Exporter
-
-
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat", "rb") as f:
-        data = f.read()
-    # Fields after the comm's last ')' start at field 3 (state); utime, stime are fields 14, 15.
-    rest = data[data.rindex(b")") + 2:].split()
-    return int(rest[14 - 3]) + int(rest[15 - 3])
-
-
-def cpu_ns(pid):
-    """Sum of sum_exec_runtime (ns) over the live threads; None without schedstats."""
-    total = 0
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-    except (OSError, ValueError, IndexError):
-        return None
-    return total
-
-
-class Exporter:
-    def __init__(self, binary, extra_args):
-        self.log = tempfile.NamedTemporaryFile(prefix="scrape_bench_exporter_", suffix=".log", delete=False)
-        self.proc = subprocess.Popen([binary, "--web.listen-address=127.0.0.1:0"] + extra_args,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self.log,
-                                     preexec_fn=_die_with_parent)
-        self.port = None
-        deadline = time.monotonic() + 15
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"exporter exited with {self.proc.returncode}: {self._log_text()}")
-            m = re.search(r'msg="?listening"?.*?\baddress="?(?:[^\s",]*:)?(\d+)', self._log_text())
-            if m:
-                self.port = int(m.group(1))
-                break
-            time.sleep(0.05)
-        if self.port is None:
-            raise RuntimeError(f"exporter did not log a listening address: {self._log_text()}")
-
-    def _log_text(self):
-        with open(self.log.name, "r", errors="replace") as f:
-            return f.read()
-
-    def scrape(self, use_gzip):
-        headers = {"Accept-Encoding": "gzip"} if use_gzip else {"Accept-Encoding": "identity"}
-        t0 = time.perf_counter()
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
-        try:
-            conn.request("GET", "/metrics", headers=headers)
-            resp = conn.getresponse()
-            body = resp.read()
-        finally:
-            conn.close()
-        dt = time.perf_counter() - t0
-        if resp.status != 200:
-            raise RuntimeError(f"scrape returned HTTP {resp.status}: {body[:200]!r}")
-        enc = resp.getheader("Content-Encoding", "")
-        if use_gzip and enc != "gzip":
-            raise RuntimeError("asked for gzip, got Content-Encoding: " + repr(enc))
-        if not use_gzip and enc:
-            raise RuntimeError("asked for no gzip, got Content-Encoding: " + repr(enc))
-        return dt, body
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        try:
-            os.unlink(self.log.name)
-        except OSError:
-            pass
 
 
 def run_block(exp, use_gzip, k, min_cpu_s, max_scrapes):
@@ -310,61 +157,7 @@ def metric_values(text, name):
 
 
 # ---------------------------------------------------------------------------------------------------
-# Floor
-
-
-def build_floor(src, build_dir):
-    out = os.path.join(build_dir, "floor")
-    cc = os.environ.get("CC", "cc")
-    subprocess.run([cc, "-O2", "-o", out, src], check=True)
-    return out
-
-
-def run_floor(binary, passes, files):
-    r = subprocess.run([binary, str(passes), files], check=True, capture_output=True, text=True)
-    m = re.search(r"cpu_ms_per_pass=([0-9.]+)", r.stdout)
-    w = re.search(r"wall_ms_per_pass=([0-9.]+)", r.stdout)
-    p = re.search(r"procs_per_pass=(\d+)", r.stdout)
-    if not m:
-        raise RuntimeError("floor printed no cpu_ms_per_pass: " + r.stdout)
-    return {"cpu_ms": float(m.group(1)), "wall_ms": float(w.group(1)) if w else float("nan"),
-            "procs": int(p.group(1)) if p else 0, "line": r.stdout.strip()}
-
-
-# ---------------------------------------------------------------------------------------------------
 # Report
-
-
-def machine_info():
-    model = "unknown"
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": model}
-
-
-def git_revision():
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
-        return rev + ("+dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "?"
 
 
 def sched(m):
@@ -601,7 +394,7 @@ def main():
               "phases": phases, "rounds": (rounds_plain, rounds_gzip), "memory": memory}
     table, verdict = fmt_table(result)
     info = machine_info()
-    info.update(rev=git_revision(), binary_rev=binary_rev, load_before=load_before, load_after=loadavg(),
+    info.update(rev=git_revision(REPO), binary_rev=binary_rev, load_before=load_before, load_after=loadavg(),
                 children=n, mode=mode,
                 command="python3 " + shlex.join([os.path.relpath(os.path.abspath(sys.argv[0]), REPO)] + sys.argv[1:]))
     if os.environ.get("MAKELEVEL"):
