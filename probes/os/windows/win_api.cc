@@ -27,7 +27,6 @@ bool LoadWinApi(WinApi* api, std::string* error) {
     return false;
   }
   return Resolve(ntdll, "NtQuerySystemInformation", &api->NtQuerySystemInformation, error) &&
-         Resolve(psapi, "GetProcessMemoryInfo", &api->GetProcessMemoryInfo, error) &&
          Resolve(psapi, "GetMappedFileNameW", &api->GetMappedFileNameW, error) &&
          Resolve(kernel32, "QueryFullProcessImageNameW", &api->QueryFullProcessImageNameW, error);
 }

@@ -12,13 +12,11 @@
 namespace proctree {
 
 using NtQuerySystemInformationFn = LONG(WINAPI*)(ULONG, PVOID, ULONG, PULONG);
-using GetProcessMemoryInfoFn = BOOL(WINAPI*)(HANDLE, PVOID, DWORD);
 using GetMappedFileNameWFn = DWORD(WINAPI*)(HANDLE, LPVOID, LPWSTR, DWORD);
 using QueryFullProcessImageNameWFn = BOOL(WINAPI*)(HANDLE, DWORD, LPWSTR, PDWORD);
 
 struct WinApi {
   NtQuerySystemInformationFn NtQuerySystemInformation = nullptr;
-  GetProcessMemoryInfoFn GetProcessMemoryInfo = nullptr;
   GetMappedFileNameWFn GetMappedFileNameW = nullptr;
   QueryFullProcessImageNameWFn QueryFullProcessImageNameW = nullptr;
   win::DevicePaths devices;

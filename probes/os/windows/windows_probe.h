@@ -2,8 +2,10 @@
 // The Windows module: one NtQuerySystemInformation(SystemProcessInformation)
 // call per scan for every process's identity and counters; OpenProcess per
 // process only for what that call lacks (the image path, memory maps).
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "probes/probe.h"
 
@@ -24,8 +26,16 @@ class WindowsProbe final : public Probe {
                                   ScanErrors& errors) const override;
 
  private:
-  explicit WindowsProbe(std::unique_ptr<WinApi> api);
+  WindowsProbe(std::unique_ptr<WinApi> api, double boot_time);
+  // The whole process list into buf_; false (counted) when it cannot be read.
+  bool QueryProcessList(ScanErrors& errors, std::size_t* bytes) const;
+  // Fills s->exe; false when the process is gone (drop it).
+  bool ReadExe(ProcessSample* s, ScanErrors& errors) const;
+
   std::unique_ptr<WinApi> api_;
+  double boot_time_;
+  // Kept between scans (one at a time): the list of a busy machine is megabytes.
+  mutable std::vector<std::uint64_t> buf_;
 };
 
 }  // namespace proctree
