@@ -1,17 +1,20 @@
-# CivetWeb as Debian 12 ships its source (scripts/fetch-civetweb-source.sh,
+# CivetWeb as Debian 12 ships its source (scripts/fetch-debian-source.sh,
 # fetched once into the build directory at configure time), compiled into a
 # static library the exporter links: with IPv6, OpenSSL 3 linked directly
 # (no dlopen), and neither CGI, file serving, websockets nor Lua.
 # exporter/http/civetweb_edge.c is the one translation unit: it includes
 # civetweb.c and adds the hooks the HTTP edge needs (see there).
+# Pinned to what Debian 12 "bookworm" ships.
+set(PROCTREE_CIVETWEB_DEBIAN_VERSION 1.15+dfsg-4 CACHE STRING "civetweb's Debian source version")
 set(PROCTREE_CIVETWEB_DIR ${CMAKE_BINARY_DIR}/_deps/civetweb CACHE PATH
-    "Where scripts/fetch-civetweb-source.sh unpacks Debian's civetweb source")
+    "Where scripts/fetch-debian-source.sh unpacks Debian's civetweb source")
 # A no-op (no network) when that version is already unpacked there.
 execute_process(
-  COMMAND ${CMAKE_SOURCE_DIR}/scripts/fetch-civetweb-source.sh ${PROCTREE_CIVETWEB_DIR}
+  COMMAND ${CMAKE_SOURCE_DIR}/scripts/fetch-debian-source.sh civetweb ${PROCTREE_CIVETWEB_DEBIAN_VERSION}
+          ${PROCTREE_CIVETWEB_DIR} src/civetweb.c
   RESULT_VARIABLE civetweb_fetch_result)
 if(NOT civetweb_fetch_result EQUAL 0)
-  message(FATAL_ERROR "fetching CivetWeb's Debian source failed (scripts/fetch-civetweb-source.sh)")
+  message(FATAL_ERROR "fetching CivetWeb's Debian source failed (scripts/fetch-debian-source.sh)")
 endif()
 set(PROCTREE_CIVETWEB_SRC ${PROCTREE_CIVETWEB_DIR}/src)
 
