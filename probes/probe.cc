@@ -21,6 +21,7 @@ std::string_view FeatureName(Feature f) {
     case Feature::kUss: return "uss";
     case Feature::kPss: return "pss";
     case Feature::kSwapPss: return "swap_pss";
+    case Feature::kNumHandles: return "num_handles";
     case Feature::kCount: break;
   }
   return "unknown";

@@ -34,6 +34,7 @@ enum class Feature {
   kUss,
   kPss,
   kSwapPss,
+  kNumHandles,  // Windows' handle count (files, keys, events, threads...): not fds
   kCount,
 };
 

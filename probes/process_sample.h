@@ -73,6 +73,7 @@ struct ProcessSample {
   Field<std::uint64_t> io_write_syscalls;
 
   Field<std::uint64_t> open_fds;
+  Field<std::uint64_t> handles;  // Windows: open handles of any kind (read with kStat)
   Field<double> max_fds;  // +Inf when unlimited
 
   Field<std::string> exe;      // full path; " (deleted)" kept as the kernel writes it

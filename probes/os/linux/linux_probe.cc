@@ -109,6 +109,7 @@ bool LinuxProbe::Supports(Feature f) const {
     case Feature::kPss:
     case Feature::kSwapPss: return !missing_.smaps_rollup || !missing_.smaps;
     case Feature::kMemoryMaps: return !missing_.smaps;
+    case Feature::kNumHandles:  // a Windows notion; Linux has fds (num_fds)
     case Feature::kCount: return false;
     default: return true;
   }
