@@ -10,6 +10,10 @@ set(PROCTREE_STD_HEADERS "[a-z_]+")
 set(PROCTREE_POSIX_HEADERS
     "(unistd|fcntl|dirent|pwd|signal|strings|malloc|fnmatch|dlfcn|pthread|crypt|sys/[a-z]+|arpa/inet)\\.h")
 
+# The Windows API, for the files named *_windows.cc (checked in every build,
+# compiled only in the Windows one).
+set(PROCTREE_WINDOWS_HEADERS "(windows|winsock2|ws2tcpip|winsvc|io|share)\\.h")
+
 # proctree_layer(<target> DIR <folder> SOURCES <files...> [DEPS <layers...>]
 #                [SYSTEM <regex...>] [LINK <external targets...>]
 #                [OTHER_OS_DIRS <folders...>])
