@@ -120,6 +120,7 @@ TEST(NoIoNoLimitsTree, WithoutSelfEachMissingFileIsCheckedKeptAndCounted) {
   ASSERT_NE(probe, nullptr);
   EXPECT_TRUE(probe->Supports(Feature::kIoCounters));  // nothing told it otherwise
   EXPECT_TRUE(probe->Supports(Feature::kMaxFds));
+  EXPECT_FALSE(probe->Supports(Feature::kNumHandles));  // Windows' handles: never on Linux
 
   Scanned scan = ScanWith(*probe);
   ExpectStatAndStatus(scan);
