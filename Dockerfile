@@ -7,7 +7,7 @@
 #
 # The build stage installs the build's Debian packages with the project's own
 # script and runs `make build`, whose configure step fetches CivetWeb's source
-# package from Debian's archive (scripts/fetch-civetweb-source.sh, the same
+# package from Debian's archive (scripts/fetch-debian-source.sh, the same
 # pinned version as every build) and compiles it in; the runtime stage is only the exporter, the
 # Debian packages of the libraries it loads and the default config (see
 # scripts/container-runtime-root.sh): no shell, no apt, no curl.

@@ -5,7 +5,7 @@ CMAKE_FLAGS ?=
 
 .PHONY: deps configure build run test test-fast clean
 
-# CivetWeb's Debian source, fetched once (scripts/fetch-civetweb-source.sh at
+# CivetWeb's Debian source, fetched once (scripts/fetch-debian-source.sh at
 # configure time) and shared by the sanitizer and fuzz build trees.
 CIVETWEB_DIR = -DPROCTREE_CIVETWEB_DIR=$(abspath $(BUILD_DIR))/_deps/civetweb
 

@@ -10,10 +10,17 @@ set(PROCTREE_STD_HEADERS "[a-z_]+")
 set(PROCTREE_POSIX_HEADERS
     "(unistd|fcntl|dirent|pwd|signal|strings|malloc|fnmatch|dlfcn|pthread|crypt|sys/[a-z]+|arpa/inet)\\.h")
 
+# The Windows API, for the files named *_windows.cc (checked in every build,
+# compiled only in the Windows one).
+set(PROCTREE_WINDOWS_HEADERS "(windows|winsock2|ws2tcpip|winsvc|io|share)\\.h")
+
 # proctree_layer(<target> DIR <folder> SOURCES <files...> [DEPS <layers...>]
-#                [SYSTEM <regex...>] [LINK <external targets...>])
+#                [SYSTEM <regex...>] [LINK <external targets...>]
+#                [OTHER_OS_DIRS <folders...>])
+# OTHER_OS_DIRS: folders of the OS modules this build does not compile, whose
+# headers the layer names only inside an #if for that OS (native_probe.cc).
 function(proctree_layer target)
-  cmake_parse_arguments(L "" "DIR" "SOURCES;DEPS;SYSTEM;LINK" ${ARGN})
+  cmake_parse_arguments(L "" "DIR" "SOURCES;DEPS;SYSTEM;LINK;OTHER_OS_DIRS" ${ARGN})
   add_library(${target} STATIC ${L_SOURCES})
   target_include_directories(${target} PUBLIC ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/generated)
   target_link_libraries(${target} PUBLIC ${L_DEPS} ${L_LINK})
@@ -28,6 +35,7 @@ function(proctree_layer target)
   endforeach()
   list(REMOVE_DUPLICATES dirs)
   set_property(GLOBAL PROPERTY PROCTREE_LAYER_DIRS_${target} ${dirs})
+  list(APPEND dirs ${L_OTHER_OS_DIRS})
 
   set(system "${PROCTREE_STD_HEADERS}" ${L_SYSTEM})
   list(JOIN system "|" system_regex)

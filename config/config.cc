@@ -1,6 +1,6 @@
+#include "config/glob_match.h"
 #include "config/config.h"
 
-#include <fnmatch.h>
 
 #include <set>
 #include <sstream>
@@ -19,10 +19,7 @@ namespace {
 
 using namespace yaml_schema;
 
-bool Glob(const std::string& pattern, std::string_view name) {
-  std::string n(name);
-  return ::fnmatch(pattern.c_str(), n.c_str(), 0) == 0;
-}
+bool Glob(const std::string& pattern, std::string_view name) { return GlobMatches(pattern, std::string(name)); }
 
 double Seconds(const YAML::Node& n, const std::string& where) {
   double v = -1;

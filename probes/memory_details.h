@@ -40,6 +40,9 @@ struct MemoryDetails {
   bool has_maps = false;    // maps, map_count valid
   std::vector<MemoryMap> maps;  // one per path, largest rss first
   std::uint64_t map_count = 0;
+  // Only each path's size (and mapping count) is known, not which pages are
+  // resident (Windows: VirtualQueryEx); the other figures are not served.
+  bool maps_size_only = false;
 };
 
 }  // namespace proctree

@@ -22,6 +22,7 @@ std::string_view FeatureName(Feature f) {
     case Feature::kPss: return "pss";
     case Feature::kSwapPss: return "swap_pss";
     case Feature::kSchedstat: return "schedstat";
+    case Feature::kNumHandles: return "num_handles";
     case Feature::kCount: break;
   }
   return "unknown";

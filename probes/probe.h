@@ -35,6 +35,7 @@ enum class Feature {
   kPss,
   kSwapPss,
   kSchedstat,
+  kNumHandles,  // Windows' handle count (files, keys, events, threads...): not fds
   kCount,
 };
 

@@ -51,7 +51,11 @@ std::string_view ErrnoName(int err) {
 
 void ScanErrors::Syscall(std::int64_t pid, std::string_view syscall, std::string_view source,
                          std::string_view path, int err) {
-  std::string_view name = ErrnoName(err);
+  SyscallNamed(pid, syscall, source, path, ErrnoName(err));
+}
+
+void ScanErrors::SyscallNamed(std::int64_t pid, std::string_view syscall, std::string_view source,
+                              std::string_view path, std::string_view name) {
   ++syscall_[SyscallErrorKey{std::string(syscall), std::string(source), std::string(name)}];
   if (sink_) sink_(pid, syscall, path, name);
 }

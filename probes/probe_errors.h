@@ -45,6 +45,10 @@ class ScanErrors {
 
   void Syscall(std::int64_t pid, std::string_view syscall, std::string_view source,
                std::string_view path, int err);
+  // An error already named (an OS without errnos: "ERROR_ACCESS_DENIED",
+  // "STATUS_ACCESS_DENIED"); the name must come from a bounded table.
+  void SyscallNamed(std::int64_t pid, std::string_view syscall, std::string_view source,
+                    std::string_view path, std::string_view err_name);
   void Parse(std::int64_t pid, std::string_view source, std::string_view path);
 
   const std::map<SyscallErrorKey, std::uint64_t>& syscall_errors() const { return syscall_; }

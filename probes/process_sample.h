@@ -76,6 +76,7 @@ struct ProcessSample {
   Field<double> sched_run_seconds;   // the thread-group leader's (schedstat)
   Field<double> sched_wait_seconds;  // runnable, waiting on a run queue
   Field<std::int64_t> oom_score_adj;
+  Field<std::uint64_t> handles;  // Windows: open handles of any kind (read with kStat)
   Field<double> max_fds;  // +Inf when unlimited
 
   Field<std::string> exe;      // full path; " (deleted)" kept as the kernel writes it

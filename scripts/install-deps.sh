@@ -14,7 +14,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   prometheus-cpp-dev libyaml-cpp-dev libre2-dev zlib1g-dev
-  # CivetWeb is built from Debian's source package (scripts/fetch-civetweb-source.sh):
+  # CivetWeb is built from Debian's source package (scripts/fetch-debian-source.sh):
   # apt-get source needs dpkg-source and the archive keyring.
   dpkg-dev debian-archive-keyring
   googletest libgtest-dev libgmock-dev libbenchmark-dev

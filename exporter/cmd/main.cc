@@ -1,11 +1,9 @@
 // proctree_exporter: per-process and process-tree metrics for Prometheus.
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <pthread.h>
 
 #include "probes/util/build_version.h"
 #include "exporter/cmd/flags.h"
@@ -14,11 +12,14 @@
 #include "probes/util/log.h"
 #include "exporter/cmd/malloc_arenas.h"
 #include "exporter/cmd/series_estimate.h"
+#include "exporter/cmd/service.h"
+#include "exporter/cmd/stop_signals.h"
 #include "exporter/metrics/metric_catalog.h"
 #include "exporter/metrics/query_filter.h"
 #include "exporter/scrape/runtime_config.h"
 #include "exporter/scrape/scrape_thread.h"
 #include "exporter/scrape/scraper.h"
+#include "exporter/http/web_auth.h"
 #include "exporter/http/web_config.h"
 #include "exporter/http/web_tls.h"
 #include "probes/os/native_probe.h"
@@ -39,11 +40,13 @@ ExporterFacts LearnAboutSelf(const std::string& procfs) {
   const SelfView self = InspectSelf(procfs);
   ExporterFacts facts;
   facts.capabilities = self.capabilities;
-  if (!self.capabilities.empty()) {
-    const auto& c = self.capabilities;  // CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
-    const auto yes = [](bool held) { return held ? "1" : "0"; };
+  const auto& c = self.capabilities;
+  const auto yes = [](bool held) { return held ? "1" : "0"; };
+  if (c.size() == 3) {  // Linux: CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
     log::Info("capabilities", {{"uid", std::to_string(self.euid)}, {c.at(0).first, yes(c.at(0).second)},
                                {c.at(1).first, yes(c.at(1).second)}, {c.at(2).first, yes(c.at(2).second)}});
+  } else {  // Windows: SeDebugPrivilege
+    for (const auto& [name, held] : c) log::Info("capabilities", {{name, yes(held)}});
   }
   for (const auto& note : self.privilege_notes) (note.warn ? log::Warn : log::Info)(note.message, {});
   facts.pid_namespace = self.pid_namespace;
@@ -99,7 +102,8 @@ bool LoadConfigs(const Flags& flags, ConfigHolder* config, WebConfig* web) {
   }
   if (flags.web_config_file.empty()) return true;
   if (!LoadWebConfigFile(flags.web_config_file, web, &error) ||
-      (web->tls.Enabled() && !CheckTlsConfig(web->tls, &error))) {
+      (web->tls.Enabled() && !CheckTlsConfig(web->tls, &error)) ||
+      (!web->users.empty() && !BasicAuthAvailable(&error))) {
     log::Error("invalid web configuration", {{"file", flags.web_config_file}, {"err", error}});
     return false;
   }
@@ -174,24 +178,12 @@ HttpOptions HttpOptionsFrom(const Flags& flags, const WebConfig& web) {
   return http;
 }
 
-// Blocks the signals main waits for, in this thread and so in every thread
-// started after (CivetWeb's, the scrape thread).
-sigset_t BlockSignals() {
-  sigset_t wait_for;
-  sigemptyset(&wait_for);
-  sigaddset(&wait_for, SIGINT);
-  sigaddset(&wait_for, SIGTERM);
-  sigaddset(&wait_for, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &wait_for, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
-  return wait_for;
-}
-
-// Serves until SIGINT or SIGTERM; SIGHUP reloads the config.
+// Serves until told to stop (SIGINT, SIGTERM; Windows: Ctrl+C, the service's
+// stop); SIGHUP reloads the config (stop_signals.h).
 int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const ScrapeFn& scrape) {
-  const sigset_t wait_for = BlockSignals();
+  CaptureStopEvents();
   const ReloadFn reload = MakeReload(flags, config);
-  // Started after the signal mask above, so it inherits it; outlives the server.
+  // Started after CaptureStopEvents, so it inherits the signal mask; outlives the server.
   ScrapeThread scrape_thread(scrape);
   std::string error;
   auto server = HttpServer::Start(
@@ -205,14 +197,13 @@ int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const 
   log::Info("listening", {{"address", addresses}, {"telemetry_path", flags.telemetry_path},
                           {"procfs", flags.procfs}, {"version", kVersion}});
   for (;;) {
-    int sig = 0;
-    sigwait(&wait_for, &sig);
-    if (sig == SIGHUP) {
+    const StopEvent event = WaitForStopEvent();
+    if (event.reload) {
       std::string err;
       reload(&err);
       continue;
     }
-    log::Info("shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    log::Info("shutting down", {{"signal", event.name}});
     break;
   }
   server.reset();
@@ -221,7 +212,7 @@ int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const 
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int ExporterMain(int argc, char** argv) {
   LimitMallocArenas();  // before any thread starts (malloc_arenas.h says why)
   Flags flags;
   if (const auto exit_code = ParseCommandLine(argc, argv, &flags)) return *exit_code;
@@ -244,3 +235,5 @@ int main(int argc, char** argv) {
   if (flags.once) return WriteOnce(scrape);
   return Serve(flags, config, web, scrape);
 }
+
+int main(int argc, char** argv) { return RunAsService(argc, argv, ExporterMain); }

@@ -27,11 +27,14 @@
 #define _FILE_OFFSET_BITS 64
 #endif
 
-/* Everything that declares accept, recv or SSL_read, before the macros. */
+/* Everything that declares accept, recv or SSL_read, before the macros
+ * (Windows: Winsock, through civetweb_edge.h; no OpenSSL, so no SSL_read). */
+#if !defined(_WIN32)
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <unistd.h>
+#endif
 
 #include "exporter/http/civetweb_edge.h"
 
@@ -39,13 +42,17 @@ struct mg_connection;
 struct mg_context;
 static int proctree_accept(struct mg_context *ctx, int listener, struct sockaddr *peer, socklen_t *len);
 static ssize_t proctree_recv(struct mg_connection *conn, int fd, void *buf, size_t len, int flags);
+#if !defined(NO_SSL)
 static int proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, int num);
+#endif
 static int proctree_listen(int fd, int backlog);
 
 /* Each is called at exactly one place in civetweb.c, where ctx or conn is in scope. */
 #define accept(listener, peer, len) proctree_accept(ctx, listener, peer, len)
 #define recv(fd, buf, len, flags) proctree_recv(conn, fd, buf, len, flags)
+#if !defined(NO_SSL)
 #define SSL_read(ssl, buf, num) proctree_ssl_read(conn, ssl, buf, num)
+#endif
 #define listen(fd, backlog) proctree_listen(fd, backlog)
 
 #include "civetweb.c"
@@ -71,7 +78,16 @@ struct parked {
 	struct socket so;
 	struct timespec since;
 };
+/* Windows: civetweb.c's own pthread_mutex_t has no static initializer. */
+#if defined(_WIN32)
+static SRWLOCK g_park_mu = SRWLOCK_INIT;
+#define park_lock() AcquireSRWLockExclusive(&g_park_mu)
+#define park_unlock() ReleaseSRWLockExclusive(&g_park_mu)
+#else
 static pthread_mutex_t g_park_mu = PTHREAD_MUTEX_INITIALIZER;
+#define park_lock() (void)pthread_mutex_lock(&g_park_mu)
+#define park_unlock() (void)pthread_mutex_unlock(&g_park_mu)
+#endif
 static struct parked g_parked[PROCTREE_CIVET_MAX_PARKED];
 static int g_num_parked = 0;
 
@@ -143,7 +159,7 @@ proctree_civet_unpark(struct mg_context *ctx)
 	int i = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	(void)pthread_mutex_lock(&g_park_mu);
+	park_lock();
 	while (i < g_num_parked) {
 		struct parked *p = &g_parked[i];
 		if (p->ctx != ctx) {
@@ -164,7 +180,7 @@ proctree_civet_unpark(struct mg_context *ctx)
 			i++;
 		}
 	}
-	(void)pthread_mutex_unlock(&g_park_mu);
+	park_unlock();
 }
 
 void
@@ -172,7 +188,7 @@ proctree_civet_stop(struct mg_context *ctx)
 {
 	int i = 0;
 	mg_stop(ctx);
-	(void)pthread_mutex_lock(&g_park_mu);
+	park_lock();
 	while (i < g_num_parked) {
 		if (g_parked[i].ctx == ctx) {
 			closesocket(g_parked[i].so.sock);
@@ -181,7 +197,7 @@ proctree_civet_stop(struct mg_context *ctx)
 			i++;
 		}
 	}
-	(void)pthread_mutex_unlock(&g_park_mu);
+	park_unlock();
 }
 
 static void
@@ -197,12 +213,12 @@ park(struct mg_context *ctx, int listener, int fd, const struct sockaddr *peer, 
 		closesocket(fd);
 		return;
 	}
-	(void)pthread_mutex_lock(&g_park_mu);
+	park_lock();
 	if (g_num_parked < PROCTREE_CIVET_MAX_PARKED) {
 		g_parked[g_num_parked++] = p;
 		fd = -1;
 	}
-	(void)pthread_mutex_unlock(&g_park_mu);
+	park_unlock();
 	if (fd >= 0) {
 		closesocket(fd); /* too many waiting already */
 	}
@@ -277,6 +293,7 @@ proctree_recv(struct mg_connection *conn, int fd, void *buf, size_t len, int fla
 	return n;
 }
 
+#if !defined(NO_SSL)
 static int
 proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, int num)
 {
@@ -284,6 +301,7 @@ proctree_ssl_read(struct mg_connection *conn, SSL *ssl, void *buf, int num)
 	mirror_received(conn, buf, (long)n);
 	return n;
 }
+#endif
 
 int
 proctree_civet_raw_request(const struct mg_connection *conn, const char **data, size_t *len)

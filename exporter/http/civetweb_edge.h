@@ -4,7 +4,8 @@
  * came off the wire, which CivetWeb's parser rewrites in place. */
 #pragma once
 #include <stddef.h>
-#include <sys/socket.h>
+
+#include "exporter/http/socket_headers.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,8 +1,8 @@
 #include "exporter/http/client_limit.h"
 
-#include <netinet/in.h>
-
 #include <cstring>
+
+#include "exporter/http/socket_headers.h"
 
 namespace proctree {
 

@@ -9,11 +9,12 @@
 // so one client's many concurrent scrapes still reach --web.max-requests and
 // its 503. IPv4 clients count per address, IPv6 clients per full 128-bit
 // address; an IPv4-mapped IPv6 address counts as its IPv4 address.
-#include <sys/socket.h>
 
 #include <mutex>
 #include <string>
 #include <unordered_map>
+
+#include "exporter/http/socket_headers.h"
 
 namespace proctree {
 

@@ -2,11 +2,6 @@
 // takes them, Accept-Encoding, the scrape deadline, HTML escaping.
 #include "exporter/http/http_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -14,20 +9,12 @@
 #include <cstring>
 #include <strings.h>
 
+#include "exporter/http/net_os.h"
+#include "exporter/http/socket_headers.h"
+
 namespace proctree {
 
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-bool HostHasIPv6() {
-  const int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  ::close(fd);
-  return true;
-}
-
-}  // namespace
 
 bool ToCivetListeningPort(const std::string& addr, bool ipv6_available, std::string* out, std::string* error) {
   const auto colon = addr.rfind(':');

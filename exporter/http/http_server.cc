@@ -1,10 +1,6 @@
 #include "exporter/http/http_server.h"
 
-#include <arpa/inet.h>
 #include <civetweb.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cctype>
@@ -19,6 +15,7 @@
 #include "exporter/http/gzip.h"
 #include "exporter/http/http_framing.h"
 #include "exporter/http/rate_limiter.h"
+#include "exporter/http/socket_headers.h"
 #include "probes/util/log.h"
 #include "probes/util/strings.h"
 #include "exporter/http/web_auth.h"
@@ -164,9 +161,9 @@ class Handler {
     mg_printf(r.conn,
               "HTTP/1.1 %d %s\r\n"
               "Content-Type: %s\r\n"
-              "Content-Length: %zu\r\n"
+              "Content-Length: %s\r\n"  // not %zu: MinGW checks formats as msvcrt's printf
               "%s%s%s%s\r\n",
-              status, reason, content_type, body.size(), nosniff_configured_ ? "" : "X-Content-Type-Options: nosniff\r\n",
+              status, reason, content_type, std::to_string(body.size()).c_str(), nosniff_configured_ ? "" : "X-Content-Type-Options: nosniff\r\n",
               config_headers_.c_str(), extra_headers.c_str(), r.close ? "Connection: close\r\n" : "");
     if (!r.head && !body.empty()) mg_write(r.conn, body.data(), body.size());
     return status;

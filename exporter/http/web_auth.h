@@ -29,6 +29,10 @@ bool ParseBasicAuthorization(std::string_view header, std::string* user, std::st
 // `hash`; the final comparison takes the same time wherever they differ.
 bool BcryptMatches(const std::string& password, const std::string& hash);
 
+// Whether this build can check basic auth (false in the Windows build, which
+// has no bcrypt: a web config with basic_auth_users is refused, `why` says so).
+bool BasicAuthAvailable(std::string* why);
+
 enum class AuthResult {
   kGranted,
   kDenied,  // no, malformed or wrong credentials: 401

@@ -25,6 +25,7 @@ enum class Fam : int {
   kProcessContextSwitches,
   kProcessThreads,
   kProcessOpenFds,
+  kProcessHandles,
   kProcessMaxFds,
   kProcessIoBytes,
   kProcessIoChars,

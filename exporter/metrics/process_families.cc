@@ -54,6 +54,7 @@ const std::vector<SimpleFamily>& SimpleFamilies() {
         {"kind", "involuntary", FIELD(involuntary_ctxt_switches)}}},
       {Fam::kProcessThreads, {{"", "", FIELD(threads)}}},
       {Fam::kProcessOpenFds, {{"", "", FIELD(open_fds)}}},
+      {Fam::kProcessHandles, {{"", "", FIELD(handles)}}},
       {Fam::kProcessMaxFds, {{"", "", FIELD(max_fds)}}},
       {Fam::kProcessIoBytes,
        {{"direction", "read", FIELD(io_read_bytes)}, {"direction", "write", FIELD(io_write_bytes)}}},
@@ -179,7 +180,11 @@ void WriteMemoryMapFamilies(const std::vector<int>& rows, const std::vector<std:
             {"shared_dirty", f.shared_dirty}, {"private_clean", f.private_clean},
             {"private_dirty", f.private_dirty}, {"referenced", f.referenced}, {"anonymous", f.anonymous},
             {"swap", f.swap}};
-        for (const auto& [kind, v] : kinds) w.Sample(prefix, {{"path", path}, {"memtype", kind}}, static_cast<double>(v));
+        for (const auto& [kind, v] : kinds) {
+          // Windows knows each map's size only: the other figures would be invented zeros.
+          if (d->maps_size_only && std::string_view(kind) != "size") continue;
+          w.Sample(prefix, {{"path", path}, {"memtype", kind}}, static_cast<double>(v));
+        }
       };
       // Paths are grouped again after sanitizing: two paths that differ only
       // in invalid bytes are one label value, so they must be one series.
@@ -191,8 +196,9 @@ void WriteMemoryMapFamilies(const std::vector<int>& rows, const std::vector<std:
         if (inserted) merged.emplace_back(std::move(label), MapFigures{});
         merged[it->second].second += m.figures;
       }
-      std::stable_sort(merged.begin(), merged.end(),
-                       [](const auto& a, const auto& b) { return a.second.rss > b.second.rss; });
+      std::stable_sort(merged.begin(), merged.end(), [d](const auto& a, const auto& b) {
+        return d->maps_size_only ? a.second.size > b.second.size : a.second.rss > b.second.rss;
+      });
       MapFigures other;
       bool has_other = false;
       for (std::size_t k = 0; k < merged.size(); ++k) {

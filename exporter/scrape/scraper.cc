@@ -227,7 +227,9 @@ ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, c
 }
 
 std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
-  const EnabledFamilies& enabled = opts.families ? *opts.families : rc.enabled;
+  EnabledFamilies enabled = opts.families ? *opts.families : rc.enabled;
+  // The one family of a single OS: elsewhere not even its HELP line is written.
+  if (!probe_.Supports(Feature::kNumHandles)) enabled.set(Fam::kProcessHandles, false);
   const Scanned scanned = ScanStage(rc, enabled, opts);
   const auto t0 = scanned.started;
   const auto& ps = scanned.scan.processes;

@@ -5,11 +5,16 @@
 #include "probes/os/linux/linux_probe.h"
 #include "probes/os/linux/namespace_info.h"
 #include "probes/os/linux/self_memory.h"
+#elif defined(_WIN32)
+#include "probes/os/windows/win_self.h"
+#include "probes/os/windows/windows_probe.h"
 #else
 #error "no OS module for this platform (probes/os/)"
 #endif
 
 namespace proctree {
+
+#if defined(__linux__)
 
 std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error) {
   return LinuxProbe::Open(root, error);
@@ -28,5 +33,17 @@ SelfView InspectSelf(const std::string& root) {
 }
 
 std::size_t ResidentAnonBytes() { return StatmResidentAnonBytes(); }
+
+#elif defined(_WIN32)
+
+// `root` (--path.procfs) means nothing on Windows: the process list comes from the kernel.
+std::unique_ptr<Probe> OpenNativeProbe(const std::string&, std::string* error) { return WindowsProbe::Open(error); }
+
+SelfView InspectSelf(const std::string&) { return InspectWindowsSelf(); }
+
+// Windows' heap has no malloc_trim to decide on; 0 is "cannot tell".
+std::size_t ResidentAnonBytes() { return 0; }
+
+#endif
 
 }  // namespace proctree

@@ -9,18 +9,11 @@
 #include <cstdint>
 #include <cstring>
 
+#include "probes/util/regular_file_os.h"
+
 namespace proctree {
 
 namespace {
-
-const char* TypeName(mode_t mode) {
-  if (S_ISDIR(mode)) return "a directory";
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  return "of an unknown type";
-}
 
 std::string TooLarge(std::size_t max_bytes) {
   return "is larger than " + std::to_string(max_bytes) + " bytes, the limit";
@@ -59,7 +52,7 @@ bool ReadAll(int fd, std::size_t max_bytes, std::string* out, std::string* reaso
 
 RegularFileRead ReadRegularFile(const std::string& path, std::size_t max_bytes, std::string* out,
                                 std::string* reason) {
-  Fd f{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)};
+  Fd f{OpenForReading(path)};
   if (f.fd < 0) {
     const int e = errno;
     *reason = std::strerror(e);
@@ -72,7 +65,7 @@ RegularFileRead ReadRegularFile(const std::string& path, std::size_t max_bytes, 
     return RegularFileRead::kRejected;
   }
   if (!S_ISREG(st.st_mode)) {
-    *reason = std::string("is ") + TypeName(st.st_mode) + ", not a regular file";
+    *reason = std::string("is ") + FileTypeName(st.st_mode) + ", not a regular file";
     return RegularFileRead::kRejected;
   }
   if (st.st_size < 0 || static_cast<std::uint64_t>(st.st_size) > max_bytes) {

@@ -134,6 +134,7 @@ TEST(NoIoNoLimitsTree, WithoutSelfEachMissingFileIsCheckedKeptAndCounted) {
   EXPECT_TRUE(probe->Supports(Feature::kIoCounters));  // nothing told it otherwise
   EXPECT_TRUE(probe->Supports(Feature::kMaxFds));
   EXPECT_TRUE(probe->Supports(Feature::kSchedstat));
+  EXPECT_FALSE(probe->Supports(Feature::kNumHandles));  // Windows' handles: never on Linux
 
   Scanned scan = ScanWith(*probe);
   ExpectStatAndStatus(scan);

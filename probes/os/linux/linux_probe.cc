@@ -111,6 +111,7 @@ bool LinuxProbe::Supports(Feature f) const {
     case Feature::kSwapPss: return !missing_.smaps_rollup || !missing_.smaps;
     case Feature::kMemoryMaps: return !missing_.smaps;
     case Feature::kSchedstat: return !missing_.schedstat;
+    case Feature::kNumHandles:  // a Windows notion; Linux has fds (num_fds)
     case Feature::kCount: return false;
     default: return true;
   }
