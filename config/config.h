@@ -69,6 +69,13 @@ struct LabelPolicy {
   std::size_t cmdline_max_length = 256;
 };
 
+// Exit accounting (docs/exits.md): read at start, not at reload.
+struct ExitsPolicy {
+  enum class Mode { kAuto, kOn, kOff };
+  Mode enabled = Mode::kAuto;  // auto: where the privileges allow; on: the exporter does not start without it
+  std::uint64_t receive_buffer_bytes = 4ull << 20;  // about 1.5 KB per record of a burst the reader has not caught up with
+};
+
 struct Limits {
   std::size_t max_processes = 0;  // 0: no limit
   std::size_t memory_maps_per_process = 20;
@@ -94,6 +101,7 @@ struct Config {
   LabelPolicy labels;
   Limits limits;
   MemoryPolicy memory;
+  ExitsPolicy exits;
 };
 
 // Caps on what one config may hold, so that a file under the 1 MiB size cap

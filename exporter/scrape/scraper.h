@@ -58,6 +58,8 @@ class Scraper {
   ErrorTotals errors_;
   UserNames users_;
   TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
+  ExitBook exit_book_;         // threads of live processes that exited, kept until their process is gone
+  ExitStats exit_stats_;       // cumulative, from the probe
   SmapsCache smaps_;           // memory details, kept between scrapes
   SmapsCache::Skips skips_;    // cumulative
   std::uint64_t deadline_exceeded_ = 0;
