@@ -191,6 +191,7 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   const ScanRequest req = ScanRequestFor(rc, enabled, opts);
   if (!req.groups.empty()) {
     out.scan = probe_.Scan(req, scan_errors);
+    out.exits.swap(held_exits_);
     out.exits_on = probe_.DrainExits(&out.exits, &exit_stats_);
   }
   if (WantsSelf(enabled)) {
@@ -229,7 +230,15 @@ Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const Enab
 TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
                                                const Scanned& scanned, const Selected& selected) {
   const auto& ps = scanned.scan.processes;
-  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) return {};
+  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) {
+    // A scrape that does not aggregate (collect[] without group or subtree
+    // families, a deadline) keeps the records for the next that does, up to the listener's queue bound.
+    if (held_exits_.size() + scanned.exits.size() <= ExitAccountingOptions{}.max_queued_records)
+      held_exits_.insert(held_exits_.end(), scanned.exits.begin(), scanned.exits.end());
+    else
+      held_dropped_ += scanned.exits.size();
+    return {};
+  }
   std::vector<std::string> group_of(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = selected.assigned[i].group;
   const ProcessSelection& selection = *rc.selection;
@@ -277,7 +286,11 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
     WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, rc.config.tree_max_ancestor_depth, enabled, w);
   if (scanned.exits_on && AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
-    WriteExitFamilies(agg, exit_stats_, enabled, w);
+  {
+    ExitStats stats = exit_stats_;  // the listener's totals, and what this side could not hold
+    stats.queue_dropped += held_dropped_;
+    WriteExitFamilies(agg, stats, enabled, w);
+  }
   WriteExporterFamilies(State(scanned, selected, reload), enabled, w);
   if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
 
