@@ -285,8 +285,7 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
                          enabled, w);
   if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
     WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, rc.config.tree_max_ancestor_depth, enabled, w);
-  if (scanned.exits_on && AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
-  {
+  if (scanned.exits_on && AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded) {
     ExitStats stats = exit_stats_;  // the listener's totals, and what this side could not hold
     stats.queue_dropped += held_dropped_;
     WriteExitFamilies(agg, stats, enabled, w);
