@@ -35,6 +35,21 @@ std::uint64_t Bytes(const YAML::Node& n, const std::string& where) {
   return std::stoull(s);
 }
 
+void ParseExits(const YAML::Node& e, ExitsPolicy* out) {
+  OnlyKeys(e, "exits", {"enabled", "receive_buffer_bytes"});
+  if (const YAML::Node n = e["enabled"]) {
+    bool on = false;
+    if (n.IsScalar() && n.Scalar() == "auto") out->enabled = ExitsPolicy::Mode::kAuto;
+    else if (n.IsScalar() && YAML::convert<bool>::decode(n, on)) out->enabled = on ? ExitsPolicy::Mode::kOn : ExitsPolicy::Mode::kOff;
+    else Fail(n, "exits.enabled must be true, false or auto");
+  }
+  if (e["receive_buffer_bytes"]) {
+    out->receive_buffer_bytes = Bytes(e["receive_buffer_bytes"], "exits.receive_buffer_bytes");
+    if (out->receive_buffer_bytes < 4096 || out->receive_buffer_bytes > (1ull << 30))
+      Fail(e["receive_buffer_bytes"], "exits.receive_buffer_bytes must be between 4096 and 1073741824");
+  }
+}
+
 MemoryReads ParseMemoryReads(const YAML::Node& n, const std::string& where) {
   OnlyKeys(n, where, {"force", "maps", "rollup"});
   MemoryReads m;
@@ -116,7 +131,7 @@ class Parser {
   void Parse(const YAML::Node& root, Config* out) {
     if (!root || root.IsNull()) return;  // an empty file means all defaults
     OnlyKeys(root, "the top level",
-             {"groups", "labels", "limits", "memory", "metrics", "processes", "top_n", "tree", "unmatched"});
+             {"exits", "groups", "labels", "limits", "memory", "metrics", "processes", "top_n", "tree", "unmatched"});
     if (const YAML::Node m = Section(root, "metrics")) {
       OnlyKeys(m, "metrics", {"allow", "deny"});
       if (m["allow"]) out->metrics.allow = FamilyPatterns(m["allow"], "metrics.allow");
@@ -184,6 +199,7 @@ class Parser {
       if (m["max_rss_bytes"]) p.max_rss_bytes = Bytes(m["max_rss_bytes"], "memory.max_rss_bytes");
     }
     if (const YAML::Node t = Section(root, "top_n")) out->top_n = ParseTopN(t);
+    if (const YAML::Node e = Section(root, "exits")) ParseExits(e, &out->exits);
     if (const YAML::Node l = Section(root, "limits")) {
       OnlyKeys(l, "limits", {"max_processes", "memory_maps_per_process"});
       if (l["max_processes"]) out->limits.max_processes = Count(l["max_processes"], "limits.max_processes");

@@ -87,6 +87,12 @@ struct TopNPolicy {
   bool Enabled() const { return by_cpu > 0 || by_memory > 0 || by_io > 0; }
 };
 inline constexpr std::size_t kMaxTopN = 100000;
+// Exit accounting (docs/exits.md): read at start, not at reload.
+struct ExitsPolicy {
+  enum class Mode { kAuto, kOn, kOff };
+  Mode enabled = Mode::kAuto;  // auto: where the privileges allow; on: the exporter does not start without it
+  std::uint64_t receive_buffer_bytes = 4ull << 20;  // about 1.5 KB per record of a burst the reader has not caught up with
+};
 
 struct Limits {
   std::size_t max_processes = 0;  // 0: no limit
@@ -114,6 +120,7 @@ struct Config {
   Limits limits;
   MemoryPolicy memory;
   TopNPolicy top_n;
+  ExitsPolicy exits;
 };
 
 // Caps on what one config may hold, so that a file under the 1 MiB size cap

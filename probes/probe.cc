@@ -23,7 +23,18 @@ std::string_view FeatureName(Feature f) {
     case Feature::kSwapPss: return "swap_pss";
     case Feature::kSchedstat: return "schedstat";
     case Feature::kNumHandles: return "num_handles";
+    case Feature::kExitAccounting: return "exit_accounting";
     case Feature::kCount: break;
+  }
+  return "unknown";
+}
+
+const char* ExitReasonName(ExitReason r) {
+  switch (r) {
+    case ExitReason::kNormal: return "normal";
+    case ExitReason::kNonzeroExit: return "nonzero_exit";
+    case ExitReason::kSignal: return "signal";
+    case ExitReason::kCount: break;
   }
   return "unknown";
 }

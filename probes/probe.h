@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "probes/exit_record.h"
 #include "probes/memory_details.h"
 #include "probes/probe_errors.h"
 #include "probes/process_sample.h"
@@ -36,6 +37,7 @@ enum class Feature {
   kSwapPss,
   kSchedstat,
   kNumHandles,  // Windows' handle count (files, keys, events, threads...): not fds
+  kExitAccounting,  // records of processes that exited between scrapes (exit_record.h)
   kCount,
 };
 
@@ -65,6 +67,18 @@ class Probe {
   // if it is still the process `key` names. Expensive: see smaps_cache.h.
   virtual DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
                                           ScanErrors& errors) const = 0;
+
+  // Exit accounting (kExitAccounting), for modules that can tell what a
+  // process did after the last scrape saw it. Start: begins listening; false
+  // (with *why) where the OS or the exporter's privileges do not allow it.
+  virtual bool StartExitAccounting(const ExitAccountingOptions&, std::string* why) {
+    *why = "not provided by this OS module";
+    return false;
+  }
+  // Moves the records received since the last call into *out (appended);
+  // false when exit accounting is not running. Call it after Scan: a record
+  // whose process that scan saw is a thread of a live process or a zombie.
+  virtual bool DrainExits(std::vector<ExitRecord>* /*out*/, ExitStats* /*stats*/) const { return false; }
 };
 
 }  // namespace proctree

@@ -210,6 +210,25 @@ int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const 
   return 0;
 }
 
+// exits.enabled: auto starts exit accounting where the kernel and the
+// privileges allow it and says why not otherwise; true makes it required.
+bool StartExitAccounting(const ExitsPolicy& policy, Probe& probe) {
+  if (policy.enabled == ExitsPolicy::Mode::kOff) return true;
+  ExitAccountingOptions opts;
+  opts.receive_buffer_bytes = policy.receive_buffer_bytes;
+  std::string why;
+  if (probe.StartExitAccounting(opts, &why)) {
+    log::Info("exit accounting on", {{"receive_buffer_bytes", std::to_string(opts.receive_buffer_bytes)}});
+    return true;
+  }
+  if (policy.enabled == ExitsPolicy::Mode::kOn) {
+    log::Error("exits.enabled is true but exit accounting cannot start", {{"err", why}});
+    return false;
+  }
+  log::Info("exit accounting off (exits.enabled: auto)", {{"reason", why}});
+  return true;
+}
+
 }  // namespace
 
 int ExporterMain(int argc, char** argv) {
@@ -230,6 +249,7 @@ int ExporterMain(int argc, char** argv) {
     log::Error("cannot open probe", {{"procfs", flags.procfs}, {"err", error}});
     return 1;
   }
+  if (!flags.once && !StartExitAccounting(config.Get()->config.exits, *probe)) return 1;
   Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())}, LearnAboutSelf(flags.procfs));
   const ScrapeFn scrape = MakeScrape(flags, config, scraper);
   if (flags.once) return WriteOnce(scrape);

@@ -137,6 +137,19 @@ const std::vector<FamilyDef> kCatalog = {
     {Fam::kGroupSchedWait, "proctree_group_sched_wait_seconds_total",
      "Time the main threads of the group's processes waited on a run queue, including exited members.",
      MetricType::Counter, FieldGroups(G::kStat) | G::kSchedstat, "group"},
+    {Fam::kGroupExitedProcesses, "proctree_group_exited_processes_total",
+     "Processes of the group that exited, from exit records (exit accounting, docs/exits.md), by reason: normal "
+     "(exit code 0), nonzero_exit, signal (killed by a signal).",
+     MetricType::Counter, G::kStat, "group reason"},
+    {Fam::kGroupExitedCpu, "proctree_group_exited_cpu_seconds_total",
+     "The part of proctree_group_cpu_seconds_total that exit records added: CPU of members after the last scrape "
+     "saw them, and of processes born and gone between two scrapes, by mode.",
+     MetricType::Counter, G::kStat, "group mode"},
+    {Fam::kExitRecordsLost, "proctree_exit_records_lost_total",
+     "Exit records lost, by reason: receive_buffer (the kernel dropped them, a full socket buffer: raise "
+     "exits.receive_buffer_bytes), queue_full (more exits between two scrapes than the queue holds), "
+     "unknown_layout (a taskstats version this build cannot read).",
+     MetricType::Counter, {}, "reason"},
     {Fam::kProbeErrors, "proctree_probe_errors_total",
      "Failed system calls while probing processes, by syscall, source and errno.",
      MetricType::Counter, {}, "syscall source errno"},

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unordered_map>
 
 #include "probes/util/log.h"
+#include "exporter/metrics/exit_families.h"
 #include "exporter/metrics/process_families.h"
 #include "exporter/metrics/text_writer.h"
 #include "exporter/metrics/tree_families.h"
@@ -119,12 +121,52 @@ SmapsCache::Policy SmapsPolicy(const MemoryPolicy& mp) {
           mp.max_rss_bytes};
 }
 
+// The groups of processes born and gone between two scrapes: the selectors
+// see what an exit record has (comm, uid, pid, parent), each process under
+// its nearest live ancestor; one no selector matches on that (a selector on
+// exe or cmdline) takes its nearest live ancestor's group.
+void AssignExitGroups(const ProcessSelection& selection, const std::vector<ProcessSample>& ps, const ProcessTree& tree,
+                      const std::vector<Assignment>& assigned, UserNames& users, std::vector<ExitedProcess>* exits) {
+  std::vector<ProcessSample> sub;
+  std::unordered_map<int, std::size_t> copied;  // scan index -> index in sub
+  std::vector<std::size_t> at;                  // sub index of each exit never seen (others: unused)
+  for (const ExitedProcess& e : *exits) {
+    at.push_back(sub.size());
+    if (e.seen_before) continue;
+    // Its live ancestors come along, for selectors with an ancestor condition.
+    for (int a = e.live_ancestor; a != ProcessTree::kNone && !copied.count(a); a = tree.parent(a)) {
+      copied[a] = sub.size();
+      sub.push_back(ps[static_cast<std::size_t>(a)]);
+    }
+    ProcessSample s;
+    s.pid = e.key.pid;
+    s.start_time_ticks = e.key.start;
+    s.ppid = e.live_ancestor == ProcessTree::kNone ? 0 : ps[static_cast<std::size_t>(e.live_ancestor)].pid;
+    s.comm = e.comm;
+    s.uid.set(e.uid);
+    at.back() = sub.size();
+    sub.push_back(std::move(s));
+  }
+  if (sub.empty()) return;
+  const ProcessTree sub_tree = ProcessTree::Build(sub);
+  const std::vector<Assignment> mine = selection.Assign(sub, selection.Facts(sub, users), sub_tree);
+  for (std::size_t k = 0; k < exits->size(); ++k) {
+    ExitedProcess& e = (*exits)[k];
+    if (e.seen_before) continue;
+    const Assignment& a = mine[at[k]];
+    if (a.selector != -1 || e.live_ancestor == ProcessTree::kNone) e.group = a.group;
+    else e.group = assigned[static_cast<std::size_t>(e.live_ancestor)].group;
+  }
+}
+
 }  // namespace
 
 struct Scraper::Scanned {
   Clock::time_point started;  // when the scan began: the phases are timed from it
   ScanResult scan;
   std::optional<ProcessSample> self;
+  bool exits_on = false;          // the probe runs exit accounting
+  std::vector<ExitRecord> exits;  // drained after the scan
 };
 
 struct Scraper::Selected {
@@ -176,7 +218,11 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   out.started = Clock::now();
   ScanErrors scan_errors(DebugLogger());
   const ScanRequest req = ScanRequestFor(rc, enabled, opts);
-  if (!req.groups.empty()) out.scan = probe_.Scan(req, scan_errors);
+  if (!req.groups.empty()) {
+    out.scan = probe_.Scan(req, scan_errors);
+    out.exits.swap(held_exits_);
+    out.exits_on = probe_.DrainExits(&out.exits, &exit_stats_);
+  }
   if (WantsSelf(enabled)) {
     ScanRequest self_req;
     self_req.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kMemory | FieldGroup::kFds | FieldGroup::kLimits;
@@ -213,12 +259,25 @@ Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const Enab
 TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
                                                const Scanned& scanned, const Selected& selected) {
   const auto& ps = scanned.scan.processes;
-  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) return {};
+  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) {
+    // A scrape that does not aggregate (collect[] without group or subtree
+    // families, a deadline) keeps the records for the next that does, up to the listener's queue bound.
+    if (held_exits_.size() + scanned.exits.size() <= ExitAccountingOptions{}.max_queued_records)
+      held_exits_.insert(held_exits_.end(), scanned.exits.begin(), scanned.exits.end());
+    else
+      held_dropped_ += scanned.exits.size();
+    return {};
+  }
   std::vector<std::string> group_of(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) group_of[i] = selected.assigned[i].group;
   const ProcessSelection& selection = *rc.selection;
+  std::vector<ExitedProcess> exited;
+  if (scanned.exits_on) {
+    exited = exit_book_.Take(scanned.exits, ps);
+    AssignExitGroups(selection, ps, selected.tree, selected.assigned, users_, &exited);
+  }
   return aggregator_.Aggregate(ps, selected.tree, selection.Roots(ps, selected.facts, selected.tree), group_of,
-                               selection.always_groups(), rc.config.tree_max_ancestor_depth);
+                               selection.always_groups(), rc.config.tree_max_ancestor_depth, exited);
 }
 
 ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, const ReloadStatus& reload) {
@@ -253,6 +312,11 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
                          enabled, w);
   if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
     WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, rc.config.tree_max_ancestor_depth, enabled, w);
+  if (scanned.exits_on && AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded) {
+    ExitStats stats = exit_stats_;  // the listener's totals, and what this side could not hold
+    stats.queue_dropped += held_dropped_;
+    WriteExitFamilies(agg, stats, enabled, w);
+  }
   WriteExporterFamilies(State(scanned, selected, reload), enabled, w);
   if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
 

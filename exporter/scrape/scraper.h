@@ -60,6 +60,10 @@ class Scraper {
   ErrorTotals errors_;
   UserNames users_;
   TreeAggregator aggregator_;  // subtree and group carries, kept between scrapes
+  ExitBook exit_book_;         // threads of live processes that exited, kept until their process is gone
+  ExitStats exit_stats_;       // cumulative, from the probe
+  std::vector<ExitRecord> held_exits_;  // drained by a scrape that did not aggregate
+  std::uint64_t held_dropped_ = 0;      // records beyond what held_exits_ may hold
   SmapsCache smaps_;           // memory details, kept between scrapes
   SmapsCache::Skips skips_;    // cumulative
   TopNSelector top_n_;         // top_n's rates and holds, kept between scrapes

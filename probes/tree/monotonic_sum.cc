@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "probes/tree/exit_book.h"
+
 namespace proctree {
 
 namespace {
@@ -72,8 +74,37 @@ ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const KeySet& exited, K
   return up;
 }
 
+// A departed member's own part of its last value: io (which holds reaped
+// children's io too, unsaid how much) counts whole, so what is added is
+// never more than the process did; CPU and faults without the c* parts.
+MonotonicSum::BaseMap MonotonicSum::ApplyExits(const std::vector<const ExitedProcess*>& exits, ExitCredit* credit) {
+  static constexpr double TreeCounters::*kWholeIo[] = {
+      &TreeCounters::io_read, &TreeCounters::io_write, &TreeCounters::io_read_chars,
+      &TreeCounters::io_write_chars, &TreeCounters::io_read_syscalls, &TreeCounters::io_write_syscalls};
+  BaseMap base;
+  for (const ExitedProcess* e : exits) {
+    auto it = last_.find(e->key);
+    if (it == last_.end() && e->seen_before) continue;  // it was in another set
+    if (it != last_.end() && it->second.seen == epoch_) continue;  // still a member: not gone
+    if (it == last_.end()) {
+      it = last_.try_emplace(e->key).first;
+      it->second.parent = e->parent;
+      it->second.seen = 0;
+    }
+    Last& l = it->second;
+    TreeCounters own_last = l.value;
+    for (auto f : TreeCounters::kAll) own_last.*f -= l.absorbed.*f;
+    for (auto f : kWholeIo) own_last.*f = l.value.*f;
+    base[e->key] = l.value;
+    for (auto f : TreeCounters::kAll) l.value.*f += std::max(0.0, e->own.*f - own_last.*f);
+    if (credit) ++credit->exited[static_cast<std::size_t>(e->reason)];
+  }
+  return base;
+}
+
 TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
-                                  const std::function<bool(const ProcessKey&)>& alive) {
+                                  const std::function<bool(const ProcessKey&)>& alive,
+                                  const std::vector<const ExitedProcess*>& exits, ExitCredit* credit) {
   const std::uint64_t epoch = ++epoch_;
   for (const auto& m : members) {
     auto [it, inserted] = last_.try_emplace(m.key);
@@ -85,6 +116,7 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
     l.absorbed = m.absorbed;
     l.seen = epoch;
   }
+  const BaseMap base = ApplyExits(exits, credit);
   auto is_member = [&](const ProcessKey& k) {
     auto it = last_.find(k);
     return it != last_.end() && it->second.seen == epoch;
@@ -101,7 +133,9 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
   KeySet exited;
   for (const auto& [key, is_alive] : departed)
     if (!is_alive) exited.insert(key);
-  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by;
+  // reaped_base: what reaped_by would be without exit records, so that
+  // credit gets only what the records added.
+  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by, reaped_base;
   KeyMap nearest;
   for (const auto& [key, is_alive] : departed) {
     const Last& l = last_.at(key);
@@ -109,17 +143,29 @@ TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
       carry_ += l.value;  // moved out alive: its counters left with it
       continue;
     }
+    const auto b = base.find(key);
     const ProcessKey up = NearestNotExited(l.parent, exited, &nearest);
-    if (is_member(up)) reaped_by[up] += l.value;
-    else carry_ += l.value;  // nobody inside can have absorbed it
+    if (is_member(up)) {
+      reaped_by[up] += l.value;
+      reaped_base[up] += b != base.end() ? b->second : l.value;
+      continue;
+    }
+    carry_ += l.value;  // nobody inside can have absorbed it
+    if (credit && b != base.end())
+      for (auto f : TreeCounters::kAll) credit->counters.*f += l.value.*f - b->second.*f;
   }
   for (const auto& [key, is_alive] : departed) last_.erase(key);
+  auto shortfall = [](double gone_v, double now_v, double before_v) {
+    return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
+  };
   for (const auto& [parent, gone] : reaped_by) {
     const Last& p = last_.at(parent);
-    auto shortfall = [](double gone_v, double now_v, double before_v) {
-      return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
-    };
-    for (auto f : TreeCounters::kAll) carry_.*f += shortfall(gone.*f, p.absorbed.*f, p.absorbed_before.*f);
+    const TreeCounters& without = reaped_base[parent];
+    for (auto f : TreeCounters::kAll) {
+      const double added = shortfall(gone.*f, p.absorbed.*f, p.absorbed_before.*f);
+      carry_.*f += added;
+      if (credit) credit->counters.*f += added - shortfall(without.*f, p.absorbed.*f, p.absorbed_before.*f);
+    }
   }
 
   TreeCounters total = carry_;

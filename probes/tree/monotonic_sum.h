@@ -13,11 +13,14 @@
 // carried at its last seen value. A member that moves out alive is carried
 // at its last seen value. Finally a guard clamps the total to the previous
 // one, so no path can make it drop.
+#include <array>
+#include <cstdint>
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "probes/exit_record.h"
 #include "probes/tree/process_tree.h"
 
 namespace proctree {
@@ -52,11 +55,27 @@ struct SumMember {
 
 TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed);
 
+struct ExitedProcess;  // exit_book.h
+
+// What exit records added to a sum beyond what it would have carried without
+// them, and how many of its processes exited, by reason; running totals.
+struct ExitCredit {
+  TreeCounters counters;
+  std::array<std::uint64_t, static_cast<std::size_t>(ExitReason::kCount)> exited{};
+};
+
 class MonotonicSum {
  public:
   // members: the set now. alive(key): whether that process still exists anywhere.
-  TreeCounters Update(const std::vector<SumMember>& members,
-                      const std::function<bool(const ProcessKey&)>& alive);
+  // exits (exit_book.h), for sums that get exit records: a departed member
+  // with one is carried at its last value plus what it did since (its own
+  // counters at exit minus those last seen, never less than 0); one never a
+  // member (the caller passes only those that belong to this set) departs
+  // from 0 with all of its own counters. Either is then absorbed by a
+  // member parent (cutime) or carried, like any departed member, so a reaped
+  // child counts once. credit (may be null) accumulates what they added.
+  TreeCounters Update(const std::vector<SumMember>& members, const std::function<bool(const ProcessKey&)>& alive,
+                      const std::vector<const ExitedProcess*>& exits = {}, ExitCredit* credit = nullptr);
 
   const TreeCounters& carry() const { return carry_; }
 
@@ -76,6 +95,9 @@ class MonotonicSum {
   // From an exited member's parent up: the nearest, by last seen parents,
   // that did not exit too (the one that may have absorbed it).
   ProcessKey NearestNotExited(ProcessKey up, const KeySet& exited, KeyMap* memo) const;
+  using BaseMap = std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash>;
+  // Applies exits to last_; returns each touched member's value without them.
+  BaseMap ApplyExits(const std::vector<const ExitedProcess*>& exits, ExitCredit* credit);
   std::uint64_t epoch_ = 0;
   TreeCounters carry_;
   TreeCounters total_;

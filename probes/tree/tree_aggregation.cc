@@ -113,14 +113,15 @@ namespace {
 // from what the same unit showed last scrape.
 AggregateTotals Totals(const std::vector<ProcessSample>& ps, const ProcessTree& tree, const std::vector<int>& members,
                        MonotonicSum& sum, const std::function<bool(const ProcessKey&)>& alive,
-                       std::vector<SumMember>& scratch) {
+                       std::vector<SumMember>& scratch, const std::vector<const ExitedProcess*>& exits = {},
+                       ExitCredit* credit = nullptr) {
   AggregateTotals t;
   scratch.clear();
   for (int i : members) {
     AddGauges(ps[static_cast<std::size_t>(i)], &t);
     scratch.push_back(Member(ps, tree, i));
   }
-  t.counters = sum.Update(scratch, alive);
+  t.counters = sum.Update(scratch, alive, exits, credit);
   MarkCarried(&t);
   return t;
 }
@@ -130,6 +131,39 @@ template <typename Map, typename Seen>
 void DropUnseen(Map& sums, const Seen& seen) {
   for (auto it = sums.begin(); it != sums.end();) it = seen.count(it->first) ? std::next(it) : sums.erase(it);
 }
+
+// The exits of processes an earlier scan saw (each sum finds its own among
+// them), and those never seen by the index of their nearest live ancestor.
+struct ExitIndex {
+  std::vector<const ExitedProcess*> seen;
+  std::unordered_map<int, std::vector<const ExitedProcess*>> new_by_ancestor;
+  std::map<std::string, std::vector<const ExitedProcess*>> new_by_group;
+
+  explicit ExitIndex(const std::vector<ExitedProcess>& exits) {
+    for (const ExitedProcess& e : exits) {
+      if (e.seen_before) {
+        seen.push_back(&e);
+        continue;
+      }
+      if (e.live_ancestor != ProcessTree::kNone) new_by_ancestor[e.live_ancestor].push_back(&e);
+      if (!e.group.empty()) new_by_group[e.group].push_back(&e);
+    }
+  }
+  std::vector<const ExitedProcess*> ForSubtree(const std::vector<int>& members) const {
+    std::vector<const ExitedProcess*> out = seen;
+    if (new_by_ancestor.empty()) return out;
+    for (int m : members)
+      if (auto it = new_by_ancestor.find(m); it != new_by_ancestor.end())
+        out.insert(out.end(), it->second.begin(), it->second.end());
+    return out;
+  }
+  std::vector<const ExitedProcess*> ForGroup(const std::string& name) const {
+    std::vector<const ExitedProcess*> out = seen;
+    if (auto it = new_by_group.find(name); it != new_by_group.end())
+      out.insert(out.end(), it->second.begin(), it->second.end());
+    return out;
+  }
+};
 
 }  // namespace
 
@@ -148,7 +182,9 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
                                                  const std::vector<int>& roots,
                                                  const std::vector<std::string>& group_of,
                                                  const std::vector<std::string>& always_groups,
-                                                 std::size_t max_nesting) {
+                                                 std::size_t max_nesting,
+                                                 const std::vector<ExitedProcess>& exits) {
+  const ExitIndex exit_index(exits);
   std::vector<ProcessKey> alive_keys;
   alive_keys.reserve(ps.size());
   for (const auto& s : ps) alive_keys.push_back(KeyOf(s));
@@ -167,20 +203,25 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
     for (int d : tree.Descendants(r)) members.push_back(d);
     const ProcessKey key = KeyOf(ps[static_cast<std::size_t>(r)]);
     roots_seen.insert(key);
-    result.subtrees.push_back({r, Totals(ps, tree, members, subtree_sums_[key], alive, scratch)});
+    result.subtrees.push_back(
+        {r, Totals(ps, tree, members, subtree_sums_[key], alive, scratch, exit_index.ForSubtree(members))});
   }
 
   std::map<std::string, std::vector<int>> by_group;
   for (std::size_t i = 0; i < group_of.size() && i < ps.size(); ++i)
     if (!group_of[i].empty()) by_group[group_of[i]].push_back(static_cast<int>(i));
   for (const auto& g : always_groups) by_group[g];
+  for (const auto& [g, unused] : exit_index.new_by_group) by_group[g];
   for (const auto& [name, members] : by_group) {
-    result.groups.push_back({name, Totals(ps, tree, members, group_sums_[name], alive, scratch)});
+    ExitCredit& credit = group_exits_[name];
+    AggregateTotals t = Totals(ps, tree, members, group_sums_[name], alive, scratch, exit_index.ForGroup(name), &credit);
+    result.groups.push_back({name, t, credit});
     if (members.empty()) MarkAllProvided(&result.groups.back().totals);
   }
 
   DropUnseen(subtree_sums_, roots_seen);
   DropUnseen(group_sums_, by_group);
+  DropUnseen(group_exits_, by_group);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "probes/tree/exit_book.h"
 #include "probes/tree/monotonic_sum.h"
 #include "probes/tree/process_tree.h"
 
@@ -47,6 +48,7 @@ class TreeAggregator {
   struct Group {
     std::string name;
     AggregateTotals totals;
+    ExitCredit exits;  // what exit records added to totals.counters, running
   };
   struct Result {
     std::vector<Subtree> subtrees;
@@ -58,6 +60,11 @@ class TreeAggregator {
   // counters holding what their members left), so "is my service down" is
   // an alert on a series rather than on its absence. Scrapes take turns
   // (ScrapeThread), so each call moves the carries on from the last.
+  // exits (ExitBook::Take on this scan): processes gone since the last
+  // scrape, credited to the groups and subtrees they were in; one never seen
+  // counts in its own group (ExitedProcess::group, which may bring a group
+  // with no live member into the result) and in the subtrees that hold its
+  // nearest live ancestor.
   // max_nesting (tree.max_ancestor_depth): a root that this many other
   // selected roots enclose is left out, so each process counts in at most
   // max_nesting subtrees. Without it every process of a chain N deep, each
@@ -66,13 +73,15 @@ class TreeAggregator {
   Result Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
                    const std::vector<int>& roots, const std::vector<std::string>& group_of,
                    const std::vector<std::string>& always_groups = {},
-                   std::size_t max_nesting = std::numeric_limits<std::size_t>::max());
+                   std::size_t max_nesting = std::numeric_limits<std::size_t>::max(),
+                   const std::vector<ExitedProcess>& exits = {});
 
  private:
   std::vector<int> RootsToSum(const std::vector<ProcessSample>& ps, const std::vector<int>& roots) const;
 
   std::unordered_map<ProcessKey, MonotonicSum, ProcessKeyHash> subtree_sums_;
   std::unordered_map<std::string, MonotonicSum> group_sums_;
+  std::unordered_map<std::string, ExitCredit> group_exits_;
 };
 
 // The default roots until a config names them: every process with children.

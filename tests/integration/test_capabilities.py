@@ -13,7 +13,7 @@ import subprocess
 import harness
 from harness import one, select
 
-CAPS = {"CAP_SYS_PTRACE": 19, "CAP_DAC_READ_SEARCH": 2, "CAP_DAC_OVERRIDE": 1}
+CAPS = {"CAP_SYS_PTRACE": 19, "CAP_DAC_READ_SEARCH": 2, "CAP_DAC_OVERRIDE": 1, "CAP_NET_ADMIN": 12}
 NOBODY = 65534
 LISTENING = r'msg="?listening"?\s.*\baddress="?(?:[^\s",]*:)?([0-9]+)'
 
@@ -94,7 +94,7 @@ class CapabilitiesTest(harness.IntegrationTest):
             ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"], harness.EVERY_PROCESS)
         samples = self.scrape_url(base)
         self.assertEqual(self.assert_caps_match_status(samples, proc.pid),
-                         {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 0})
+                         {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 0, "CAP_NET_ADMIN": 0})
         self.assert_namespace_of(samples, proc.pid)
         text = log.text()
         self.assertIn("without CAP_SYS_PTRACE", text)
@@ -120,7 +120,7 @@ class CapabilitiesTest(harness.IntegrationTest):
                                                  harness.EVERY_PROCESS)
         samples = self.scrape_url(base)
         self.assertEqual(self.assert_caps_match_status(samples, proc.pid),
-                         {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 0})
+                         {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 0, "CAP_NET_ADMIN": 0})
         self.assertIn("running as root (uid 0) without", log.text())
         self.assertRegex(log.text(), r'msg="?capabilities"? uid=0 ')
         # uid 0 still owns root's fd directories, but ptrace access to a root
@@ -137,7 +137,7 @@ class CapabilitiesTest(harness.IntegrationTest):
                             harness.exporter_binary(), "--once"], capture_output=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
         samples = harness.parse_metrics(r.stdout.decode("utf-8"))
-        self.assertEqual(gauges(samples), {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 1})
+        self.assertEqual(gauges(samples), {"CAP_SYS_PTRACE": 0, "CAP_DAC_READ_SEARCH": 0, "CAP_DAC_OVERRIDE": 1, "CAP_NET_ADMIN": 0})
         err = r.stderr.decode()
         self.assertIn("CAP_DAC_OVERRIDE stands in", err)
         self.assertNotIn("without CAP_DAC_READ_SEARCH", err)
@@ -148,7 +148,7 @@ class CapabilitiesTest(harness.IntegrationTest):
                            capture_output=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr.decode(errors="replace"))
         samples = harness.parse_metrics(r.stdout.decode("utf-8"))
-        self.assertEqual(len(gauges(samples)), 3)
+        self.assertEqual(len(gauges(samples)), len(CAPS))
         self.assertTrue(select(samples, "proctree_exporter_pid_namespace_info"))
         self.assertEqual(select(samples, "process_open_fds"), [])
 

@@ -49,11 +49,12 @@ TEST(Privileges, HasReadsTheBit) {
   p.cap_eff = 1ULL << kPtrace;
   EXPECT_TRUE(p.Has(kPtrace));
   EXPECT_FALSE(p.Has(kDacReadSearch));
-  ASSERT_EQ(WatchedCapabilities().size(), 3u);
+  ASSERT_EQ(WatchedCapabilities().size(), 4u);
   EXPECT_STREQ(WatchedCapabilities()[0].name, "CAP_SYS_PTRACE");
   EXPECT_EQ(WatchedCapabilities()[0].bit, CAP_SYS_PTRACE);
   EXPECT_EQ(WatchedCapabilities()[1].bit, CAP_DAC_READ_SEARCH);
   EXPECT_EQ(WatchedCapabilities()[2].bit, CAP_DAC_OVERRIDE);
+  EXPECT_EQ(WatchedCapabilities()[3].bit, CAP_NET_ADMIN);
 }
 
 TEST(Privileges, OwnStatusMatchesCapget) {

@@ -49,7 +49,7 @@ TEST(ConfigSchema, UnknownTopLevelKey) {
                     "  allow: ['*']\n"
                     "bogus: 1\n"),
             "t.yml:3:1: unknown key \"bogus\" in the top level "
-            "(allowed: groups, labels, limits, memory, metrics, processes, top_n, tree, unmatched)");
+            "(allowed: exits, groups, labels, limits, memory, metrics, processes, top_n, tree, unmatched)");
 }
 
 TEST(ConfigSchema, UnknownKeyInSelector) {
@@ -515,3 +515,21 @@ TEST(ConfigSchemaDuplicateKey, IsAnError) {
   EXPECT_FALSE(proctree::ParseConfig("labels:\n  exe: true\n  exe: false\n", "t.yml", ctx, &c, &err));
   EXPECT_EQ(err, "t.yml:3:3: key \"exe\" appears twice in labels");
 }
+
+namespace proctree {
+namespace {
+
+TEST(ConfigSchema, Exits) {
+  EXPECT_EQ(Parsed("").exits.enabled, ExitsPolicy::Mode::kAuto);
+  EXPECT_EQ(Parsed("exits: {enabled: auto}\n").exits.enabled, ExitsPolicy::Mode::kAuto);
+  EXPECT_EQ(Parsed("exits: {enabled: true}\n").exits.enabled, ExitsPolicy::Mode::kOn);
+  EXPECT_EQ(Parsed("exits: {enabled: false}\n").exits.enabled, ExitsPolicy::Mode::kOff);
+  EXPECT_EQ(Parsed("").exits.receive_buffer_bytes, 4u << 20);
+  EXPECT_EQ(Parsed("exits: {receive_buffer_bytes: 65536}\n").exits.receive_buffer_bytes, 65536u);
+  EXPECT_EQ(ErrorOf("exits: {enabled: sometimes}\n"), "t.yml:1:18: exits.enabled must be true, false or auto");
+  EXPECT_NE(ErrorOf("exits: {receive_buffer_bytes: 100}\n").find("between 4096 and 1073741824"), std::string::npos);
+  EXPECT_NE(ErrorOf("exits: {buffer: 1}\n").find("unknown key \"buffer\" in exits"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace proctree

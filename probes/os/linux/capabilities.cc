@@ -14,6 +14,7 @@ namespace {
 constexpr int kCapDacOverride = 1;
 constexpr int kCapDacReadSearch = 2;
 constexpr int kCapSysPtrace = 19;
+constexpr int kCapNetAdmin = 12;  // exit accounting: taskstats registration, SO_RCVBUFFORCE
 
 constexpr const char* kCounted = "each denied read is counted in proctree_probe_errors_total{errno=\"EACCES\"}";
 }  // namespace
@@ -23,6 +24,7 @@ const std::vector<WatchedCapability>& WatchedCapabilities() {
       {"CAP_SYS_PTRACE", kCapSysPtrace},
       {"CAP_DAC_READ_SEARCH", kCapDacReadSearch},
       {"CAP_DAC_OVERRIDE", kCapDacOverride},
+      {"CAP_NET_ADMIN", kCapNetAdmin},
   };
   return kWatched;
 }

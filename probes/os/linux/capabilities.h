@@ -30,7 +30,8 @@ struct WatchedCapability {
   int bit;
 };
 
-// CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE, in that order.
+// CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE, CAP_NET_ADMIN (exit
+// accounting, docs/exits.md), in that order.
 const std::vector<WatchedCapability>& WatchedCapabilities();
 
 // The CapEff mask of a /proc/<pid>/status text; nullopt when the line is

@@ -13,6 +13,7 @@
 #include "probes/os/linux/proc_files.h"
 #include "probes/os/linux/proc_parsers.h"
 #include "probes/os/linux/smaps_parser.h"
+#include "probes/os/linux/taskstats_listener.h"
 
 namespace proctree {
 
@@ -100,6 +101,26 @@ std::unique_ptr<LinuxProbe> LinuxProbe::Open(const std::string& root, std::strin
 
 LinuxProbe::~LinuxProbe() { ::close(root_fd_); }
 
+bool LinuxProbe::StartExitAccounting(const ExitAccountingOptions& opts, std::string* why) {
+  // The records name pids as the exporter's pid namespace sees them (the
+  // kernel accepts the registration only in the initial one); a procfs of
+  // another namespace, or a captured tree, would match none or the wrong ones.
+  char self[32] = {};
+  const ssize_t n = ::readlinkat(root_fd_, "self", self, sizeof self - 1);
+  if (n <= 0 || std::string(self, static_cast<std::size_t>(n)) != std::to_string(::getpid())) {
+    *why = "--path.procfs is not a procfs of the exporter's pid namespace";
+    return false;
+  }
+  exits_ = TaskstatsListener::Start(opts, ticks_, why);
+  return exits_ != nullptr;
+}
+
+bool LinuxProbe::DrainExits(std::vector<ExitRecord>* out, ExitStats* stats) const {
+  if (!exits_) return false;
+  exits_->Drain(out, stats);
+  return true;
+}
+
 bool LinuxProbe::Supports(Feature f) const {
   // Everything else in the Feature list comes from stat, status and fd/,
   // which every kernel we run on has.
@@ -112,6 +133,7 @@ bool LinuxProbe::Supports(Feature f) const {
     case Feature::kMemoryMaps: return !missing_.smaps;
     case Feature::kSchedstat: return !missing_.schedstat;
     case Feature::kNumHandles:  // a Windows notion; Linux has fds (num_fds)
+    case Feature::kExitAccounting: return exits_ != nullptr;
     case Feature::kCount: return false;
     default: return true;
   }

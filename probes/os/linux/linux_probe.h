@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "probes/os/linux/taskstats_listener.h"
 #include "probes/probe.h"
 
 namespace proctree {
@@ -20,6 +21,10 @@ class LinuxProbe final : public Probe {
   std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override;
   DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
                                   ScanErrors& errors) const override;
+  // The taskstats exit listener (taskstats_listener.h); only for the real
+  // /proc, whose pids the kernel's records name.
+  bool StartExitAccounting(const ExitAccountingOptions& opts, std::string* why) override;
+  bool DrainExits(std::vector<ExitRecord>* out, ExitStats* stats) const override;
 
   double boot_time() const { return boot_time_; }
 
@@ -45,6 +50,7 @@ class LinuxProbe final : public Probe {
   double ticks_;
   MissingFiles missing_;     // in root's procfs
   MissingFiles self_missing_;  // in the real /proc, which SampleSelf reads
+  std::unique_ptr<TaskstatsListener> exits_;  // set once, before the first scan
 };
 
 }  // namespace proctree
