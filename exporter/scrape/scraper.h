@@ -46,6 +46,7 @@ class Scraper {
   struct Selected;
   struct Details;
   Scanned ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts);
+  bool CompleteStage(const Selected& selected, const ScrapeOptions& opts, Scanned* scanned);
   Details MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
                              const Selected& selected, const ScrapeOptions& opts);
   TreeAggregator::Result AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
@@ -61,6 +62,7 @@ class Scraper {
   SmapsCache smaps_;           // memory details, kept between scrapes
   SmapsCache::Skips skips_;    // cumulative
   std::uint64_t deadline_exceeded_ = 0;
+  bool two_phase_ = true;  // whether the last scrape had few rows (CompleteStage)
 };
 
 }  // namespace proctree

