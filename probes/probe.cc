@@ -1,5 +1,7 @@
 #include "probes/probe.h"
 
+#include <unordered_map>
+
 namespace proctree {
 
 std::string_view FeatureName(Feature f) {
@@ -37,6 +39,22 @@ const char* ExitReasonName(ExitReason r) {
     case ExitReason::kCount: break;
   }
   return "unknown";
+}
+
+bool Probe::Complete(const ScanRequest& req, const std::vector<int>& rows, ScanResult* scan,
+                     ScanErrors& errors) const {
+  if (rows.empty() || req.groups.empty()) return true;
+  ScanRequest again = req;
+  again.groups |= FieldGroup::kStat;
+  ScanResult fresh = Scan(again, errors);
+  std::unordered_map<ProcessKey, const ProcessSample*, ProcessKeyHash> by_key;
+  for (const ProcessSample& s : fresh.processes) by_key.emplace(KeyOf(s), &s);
+  for (int r : rows) {
+    ProcessSample& row = scan->processes[static_cast<std::size_t>(r)];
+    auto it = by_key.find(KeyOf(row));
+    if (it != by_key.end()) CopyGroups(*it->second, req.groups, &row);
+  }
+  return !fresh.deadline_exceeded;
 }
 
 }  // namespace proctree

@@ -60,6 +60,18 @@ class Probe {
   virtual bool Supports(Feature f) const = 0;
   // Reads every visible process once.
   virtual ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const = 0;
+  // Phase 2 of a two-phase scan: a scan reads for every process only what
+  // totals and selection need (req.groups of Scan); this reads req.groups for
+  // the processes at `rows` of scan->processes, the ones with per-process
+  // series, and copies them in (CopyGroups). A process that is gone, or
+  // whose pid now names another process (another start time), is left as
+  // phase 1 read it: never completed with another process's data. The
+  // default scans again and takes the rows' fields by key: correct for any
+  // module, though it reads every process; a module that can read one
+  // process by pid overrides it. False when req.deadline passed before every
+  // row was read (the rest keep only phase 1's fields; totals are whole).
+  virtual bool Complete(const ScanRequest& req, const std::vector<int>& rows, ScanResult* scan,
+                        ScanErrors& errors) const;
   // Reads the calling process itself (for the exporter's own process_* metrics).
   virtual std::optional<ProcessSample> SampleSelf(const ScanRequest& req,
                                                   ScanErrors& errors) const = 0;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "probes/field.h"
+#include "probes/scan_request.h"
 
 namespace proctree {
 
@@ -99,5 +100,11 @@ struct ProcessKeyHash {
   }
 };
 inline ProcessKey KeyOf(const ProcessSample& s) { return {s.pid, s.start_time_ticks}; }
+
+// Copies into *to the fields `groups` feed, from a later read of the same
+// process (phase 2 of a two-phase scan). kStat is identity and is not copied;
+// the caller checks KeyOf(from) == KeyOf(*to) first. kStatus brings the real
+// uid, which replaces the owner uid a phase-1 read takes from the directory.
+void CopyGroups(const ProcessSample& from, FieldGroups groups, ProcessSample* to);
 
 }  // namespace proctree

@@ -44,6 +44,12 @@ class FieldGroups {
     r |= o;
     return r;
   }
+  // The groups of this set that `o` does not hold.
+  constexpr FieldGroups operator-(FieldGroups o) const {
+    FieldGroups r;
+    r.bits_ = bits_ & ~o.bits_;
+    return r;
+  }
   constexpr bool operator==(const FieldGroups& o) const { return bits_ == o.bits_; }
   constexpr bool empty() const { return bits_ == 0; }
   constexpr std::uint32_t bits() const { return bits_; }

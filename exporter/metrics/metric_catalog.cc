@@ -215,6 +215,10 @@ bool HasProcessIdentity(const FamilyDef& d) {
   return (starts("proctree_process_") || starts("proctree_subtree_")) && d.id != Fam::kProcesses;
 }
 
+bool CountsEveryProcess(Fam f) {
+  return f == Fam::kProcesses || (f >= Fam::kTreeSubtreesTruncated && f <= Fam::kGroupIoSyscalls);
+}
+
 const FamilyDef& Def(Fam f) { return kCatalog[static_cast<std::size_t>(f)]; }
 
 std::vector<std::string> CatalogNames() {
@@ -240,6 +244,14 @@ FieldGroups EnabledFamilies::RequiredGroups() const {
   for (const auto& d : kCatalog)
     if (has(d.id)) g |= d.needs;
   // A process without stat has no identity, so stat is read whenever any process family is on.
+  if (!g.empty()) g |= FieldGroup::kStat;
+  return g;
+}
+
+FieldGroups EnabledFamilies::EveryProcessGroups() const {
+  FieldGroups g;
+  for (const auto& d : kCatalog)
+    if (has(d.id) && CountsEveryProcess(d.id)) g |= d.needs;
   if (!g.empty()) g |= FieldGroup::kStat;
   return g;
 }

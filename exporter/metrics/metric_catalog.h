@@ -104,6 +104,9 @@ struct FamilyDef {
 
 // True for the families whose samples start with the process identity labels.
 bool HasProcessIdentity(const FamilyDef& d);
+// True for the families whose figures count every process, not only the
+// processes with per-process series.
+bool CountsEveryProcess(Fam f);
 
 const std::vector<FamilyDef>& Catalog();
 const FamilyDef& Def(Fam f);
@@ -117,6 +120,11 @@ class EnabledFamilies {
   void set(Fam f, bool on) { bits_.set(static_cast<std::size_t>(f), on); }
   // The union of the field groups the enabled per-process families need.
   FieldGroups RequiredGroups() const;
+  // What the enabled families that count every process need (process
+  // counts, subtree and group totals): read for every process, phase 1 of a
+  // scan. The rest of RequiredGroups is read only for the processes with
+  // per-process series (Probe::Complete).
+  FieldGroups EveryProcessGroups() const;
 
  private:
   std::bitset<static_cast<std::size_t>(Fam::kCount)> bits_;

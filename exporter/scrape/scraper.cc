@@ -33,16 +33,27 @@ bool WantsSelf(const EnabledFamilies& e) {
   return false;
 }
 
-// What the probe must read: what the enabled families and the selectors
-// need, and only as much of a command line as the label can show.
-ScanRequest ScanRequestFor(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts) {
+// What ranking processes for per-process series needs of every process:
+// limits.max_processes weighs rss and CPU, both in stat; top_n adds io when
+// it ranks by it.
+FieldGroups RankingGroups(const RuntimeConfig& rc) {
+  return FieldGroups(FieldGroup::kStat) | TopNSelector::GroupsNeededForAll(rc.config.top_n);
+}
+
+// What the probe must read of every process: what the enabled families and
+// the selectors need, and only as much of a command line as the label can
+// show. In two phases, only what counts every process (totals, selection,
+// ranking); the per-process families' groups follow for the rows alone.
+ScanRequest ScanRequestFor(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts,
+                           bool two_phase) {
   const ProcessSelection& selection = *rc.selection;
   ScanRequest req;
-  req.groups = enabled.RequiredGroups();
-  if (!req.groups.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups();
+  const FieldGroups all = enabled.RequiredGroups();
+  req.groups = two_phase ? enabled.EveryProcessGroups() : all;
+  if (!all.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups() | RankingGroups(rc);
   // The carries see every scan that aggregates: one narrowed by collect[]
   // still reads what the config's aggregate families need.
-  if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.RequiredGroups();
+  if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.EveryProcessGroups();
   req.deadline = opts.deadline;
   if (!selection.MatchesCmdline()) req.cmdline_max_bytes = CmdlineLabelReadBytes(rc.config.labels.cmdline_max_length);
   return req;
@@ -163,6 +174,8 @@ void AssignExitGroups(const ProcessSelection& selection, const std::vector<Proce
 
 struct Scraper::Scanned {
   Clock::time_point started;  // when the scan began: the phases are timed from it
+  ScanRequest req;            // what phase 1 read of every process
+  FieldGroups for_rows;       // what phase 2 reads for the rows
   ScanResult scan;
   std::optional<ProcessSample> self;
   bool exits_on = false;          // the probe runs exit accounting
@@ -217,9 +230,10 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   Scanned out;
   out.started = Clock::now();
   ScanErrors scan_errors(DebugLogger());
-  const ScanRequest req = ScanRequestFor(rc, enabled, opts);
-  if (!req.groups.empty()) {
-    out.scan = probe_.Scan(req, scan_errors);
+  out.req = ScanRequestFor(rc, enabled, opts, two_phase_);
+  out.for_rows = enabled.RequiredGroups() - out.req.groups;
+  if (!out.req.groups.empty()) {
+    out.scan = probe_.Scan(out.req, scan_errors);
     out.exits.swap(held_exits_);
     out.exits_on = probe_.DrainExits(&out.exits, &exit_stats_);
   }
@@ -230,6 +244,23 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   }
   errors_.Merge(scan_errors);
   return out;
+}
+
+// Phase 2: the per-process families' groups for the rows alone. When most
+// processes are rows (every process has per-process series), one phase
+// that reads everything is cheaper than reading stat twice, so the next
+// scrape goes back to it; either way the output is the same.
+bool Scraper::CompleteStage(const Selected& selected, const ScrapeOptions& opts, Scanned* scanned) {
+  const std::size_t n = scanned->scan.processes.size();
+  two_phase_ = selected.rows.size() * 2 <= n;
+  if (scanned->for_rows.empty() || selected.rows.empty()) return true;
+  ScanRequest req = scanned->req;
+  req.groups = scanned->for_rows;
+  req.deadline = opts.deadline;
+  ScanErrors errors(DebugLogger());
+  const bool whole = probe_.Complete(req, selected.rows, &scanned->scan, errors);
+  errors_.Merge(errors);
+  return whole;
 }
 
 Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
@@ -289,16 +320,17 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   EnabledFamilies enabled = opts.families ? *opts.families : rc.enabled;
   // The one family of a single OS: elsewhere not even its HELP line is written.
   if (!probe_.Supports(Feature::kNumHandles)) enabled.set(Fam::kProcessHandles, false);
-  const Scanned scanned = ScanStage(rc, enabled, opts);
+  Scanned scanned = ScanStage(rc, enabled, opts);
   const auto t0 = scanned.started;
   const auto& ps = scanned.scan.processes;
   const auto t1 = Clock::now();
 
   const Selected selected = SelectStage(rc, scanned);
+  const bool rows_whole = CompleteStage(selected, opts, &scanned);
   const auto t2 = Clock::now();
 
   const Details details = MemoryDetailsStage(rc, enabled, scanned, selected, opts);
-  if (scanned.scan.deadline_exceeded || details.cut_short) ++deadline_exceeded_;
+  if (scanned.scan.deadline_exceeded || !rows_whole || details.cut_short) ++deadline_exceeded_;
   const auto t3 = Clock::now();
   const TreeAggregator::Result agg = AggregateStage(rc, enabled, scanned, selected);
   const auto t4 = Clock::now();

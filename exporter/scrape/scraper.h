@@ -48,6 +48,7 @@ class Scraper {
   struct Details;
   Scanned ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts);
   Selected SelectStage(const RuntimeConfig& rc, const Scanned& scanned);
+  bool CompleteStage(const Selected& selected, const ScrapeOptions& opts, Scanned* scanned);
   Details MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
                              const Selected& selected, const ScrapeOptions& opts);
   TreeAggregator::Result AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
@@ -68,6 +69,7 @@ class Scraper {
   SmapsCache::Skips skips_;    // cumulative
   TopNSelector top_n_;         // top_n's rates and holds, kept between scrapes
   std::uint64_t deadline_exceeded_ = 0;
+  bool two_phase_ = true;  // whether the last scrape had few rows (CompleteStage)
 };
 
 }  // namespace proctree

@@ -57,8 +57,7 @@ struct TopNSelector::Rates {
 FieldGroups TopNSelector::GroupsNeededForAll(const TopNPolicy& policy) {
   FieldGroups g;
   if (!policy.Enabled()) return g;
-  g |= FieldGroup::kStat;
-  if (policy.by_memory > 0) g |= FieldGroup::kMemory;
+  g |= FieldGroup::kStat;  // CPU, and rss too: stat holds it when status is not read
   if (policy.by_io > 0) g |= FieldGroup::kIo;
   return g;
 }

@@ -34,6 +34,7 @@
 #include "exporter/scrape/scraper.h"
 #include "probes/os/linux/linux_probe.h"
 #include "probes/probe_errors.h"
+#include "tests/unit/fixture_proc.h"
 #include "tests/unit/temp_dir.h"
 
 #ifndef PROCTREE_FIXTURES
@@ -47,98 +48,11 @@ namespace fs = std::filesystem;
 
 using proctree::testing::TempDir;
 
-bool IsPidDir(const fs::directory_entry& e) {
-  const std::string n = e.path().filename().string();
-  return e.is_directory() && !n.empty() && n.find_first_not_of("0123456789") == std::string::npos;
-}
-
-std::string ReadAll(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-// tests/fixtures/proc copied to a temp dir (symlinks kept), with the empty fd/
-// directories git cannot store (see tests/fixtures/README.md).
-class FixtureProc {
- public:
-  FixtureProc() {
-    root_ = dir_.path() / "proc";
-    fs::copy(fs::path(PROCTREE_FIXTURES) / "proc", root_, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
-    for (const auto& e : fs::directory_iterator(root_))
-      if (IsPidDir(e) && !fs::exists(e.path() / "fd")) fs::create_directory(e.path() / "fd");
-  }
-
-  // Replaces <pid>/<name> with an empty directory in every pid directory that
-  // has the file; returns how many were replaced.
-  int ReplaceWithDirectory(const std::string& name) {
-    int n = 0;
-    for (const auto& e : fs::directory_iterator(root_)) {
-      if (!IsPidDir(e)) continue;
-      const fs::path f = e.path() / name;
-      if (!fs::is_regular_file(fs::symlink_status(f))) continue;
-      fs::remove(f);
-      fs::create_directory(f);
-      ++n;
-    }
-    return n;
-  }
-
-  // Pid directories whose stat says the process is not a zombie (zombies read stat only).
-  int LiveProcesses() const {
-    int n = 0;
-    for (const auto& e : fs::directory_iterator(root_)) {
-      if (!IsPidDir(e)) continue;
-      const std::string stat = ReadAll(e.path() / "stat");
-      const auto close = stat.rfind(')');
-      if (close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z') ++n;
-    }
-    return n;
-  }
-
-  std::unique_ptr<LinuxProbe> Probe() const {
-    std::string error;
-    auto probe = LinuxProbe::Open(root_.string(), &error);
-    EXPECT_NE(probe, nullptr) << error;
-    return probe;
-  }
-
- private:
-  TempDir dir_;
-  fs::path root_;
-};
-
-// As LoadRuntimeConfig does it, from a string.
-std::shared_ptr<const RuntimeConfig> RuntimeFrom(const std::string& yaml) {
-  auto rc = std::make_shared<RuntimeConfig>();
-  std::string error;
-  EXPECT_TRUE(ParseConfig(yaml, "test.yml", ConfigSchemaContext{CatalogNames()}, &rc->config, &error)) << error;
-  rc->enabled = EnabledFamilies::FromPolicy(rc->config.metrics);
-  rc->selection = ProcessSelection::Compile(rc->config);
-  return rc;
-}
-
-std::string ScrapeOnce(const Probe& probe, const RuntimeConfig& rc) {
-  Scraper scraper(probe, BuildInfo{"test", "test", "linux"});
-  return scraper.Scrape(rc);
-}
-
-// The sample lines of `name` whose label set contains every `needle` (e.g. source="io").
-std::vector<std::string> Series(const std::string& payload, const std::string& name,
-                                const std::vector<std::string>& needles = {}) {
-  std::vector<std::string> out;
-  std::istringstream in(payload);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind(name, 0) != 0) continue;
-    const char next = line.size() > name.size() ? line[name.size()] : '\0';
-    if (next != '{' && next != ' ') continue;  // another metric with this prefix
-    bool all = true;
-    for (const auto& n : needles) all = all && line.find(n) != std::string::npos;
-    if (all) out.push_back(line);
-  }
-  return out;
-}
-
-double ValueOf(const std::string& line) { return std::strtod(line.substr(line.rfind(' ') + 1).c_str(), nullptr); }
+using proctree::testing::FixtureProc;
+using proctree::testing::RuntimeFrom;
+using proctree::testing::ScrapeOnce;
+using proctree::testing::Series;
+using proctree::testing::ValueOf;
 
 // How the errno label spells EISDIR (the name, or "E21" where the table has none).
 const std::string kEisdir = "errno=\"" + std::string(ErrnoName(EISDIR)) + "\"";

@@ -86,7 +86,8 @@ TEST(ConfigExamples, EmbeddedDefaultParsesToTheStructDefaults) {
       << error;
   const Config defaults;
   EXPECT_EQ(cfg.metrics.allow, defaults.metrics.allow);
-  EXPECT_EQ(cfg.metrics.deny, defaults.metrics.deny);
+  // The one departure: the open fd totals, which would read every process's fd directory.
+  EXPECT_EQ(cfg.metrics.deny, (std::vector<std::string>{"proctree_subtree_open_fds", "proctree_group_open_fds"}));
   EXPECT_TRUE(cfg.processes.empty());
   EXPECT_EQ(cfg.unmatched.per_process, defaults.unmatched.per_process);
   EXPECT_EQ(cfg.unmatched.group, defaults.unmatched.group);
@@ -97,9 +98,10 @@ TEST(ConfigExamples, EmbeddedDefaultParsesToTheStructDefaults) {
   EXPECT_EQ(cfg.labels.cmdline_max_length, defaults.labels.cmdline_max_length);
   EXPECT_EQ(cfg.limits.max_processes, defaults.limits.max_processes);
   EXPECT_EQ(cfg.limits.memory_maps_per_process, defaults.limits.memory_maps_per_process);
-  // Every family on but the opt-in ones.
+  // Every family on but the opt-in ones and the open fd totals (each would read every process's fd directory).
   const EnabledFamilies enabled = EnabledFamilies::FromPolicy(cfg.metrics);
-  for (const auto& d : Catalog()) EXPECT_EQ(enabled.has(d.id), d.id != Fam::kProcessOomScoreAdj) << d.name;
+  for (const auto& d : Catalog())
+    EXPECT_EQ(enabled.has(d.id), d.id != Fam::kProcessOomScoreAdj && d.id != Fam::kSubtreeOpenFds && d.id != Fam::kGroupOpenFds) << d.name;
 }
 
 TEST(ConfigExamples, EmbeddedDefaultBoundsAncestorDepth) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "exporter/metrics/metric_catalog.h"
 
 namespace proctree {
 namespace {
@@ -43,9 +44,10 @@ TEST(Config, EmptyMeansDefaults) {
 TEST(Config, EmbeddedDefaultParses) {
   Config cfg;
   std::string error;
-  ASSERT_TRUE(ParseConfig(EmbeddedDefaultConfig(), "<embedded>", kCtx, &cfg, &error)) << error;
+  ASSERT_TRUE(ParseConfig(EmbeddedDefaultConfig(), "<embedded>", ConfigSchemaContext{CatalogNames()}, &cfg, &error))
+      << error;
   EXPECT_EQ(cfg.metrics.allow, std::vector<std::string>{"*"});
-  EXPECT_EQ(cfg.metrics.deny, std::vector<std::string>{"proctree_process_oom_score_adj"});
+  EXPECT_EQ(cfg.metrics.deny, (std::vector<std::string>{"proctree_process_oom_score_adj", "proctree_subtree_open_fds", "proctree_group_open_fds"}));
 }
 
 TEST(Config, AllowAndDenyGlobsDenyWins) {

@@ -321,8 +321,14 @@ TEST(LinuxProbeBrokenFixture, UnrequestedGroupsAreNeverRead) {
   EXPECT_EQ(scan.errors.parse_errors(), (std::map<std::string, std::uint64_t>{{"stat", 2}}));
   const ProcessSample& s = scan.by_pid[103];
   ExpectSeconds(s.cpu_user_seconds, 27, "utime");
-  ExpectState(FieldState::kNotRequested, "not requested", s.uid, s.memory_rss_bytes, s.io_read_bytes,
-              s.open_fds, s.max_fds);
+  ExpectState(FieldState::kNotRequested, "not requested", s.voluntary_ctxt_switches, s.memory_shared_bytes,
+              s.memory_swap_bytes, s.io_read_bytes, s.open_fds, s.max_fds);
+  // stat's own rss and vms, and the uid from the directory's owner (no status read).
+  ExpectValue(s.memory_rss_bytes, 3092 * kPage, "rss from stat (VmRSS was read apart)");
+  EXPECT_TRUE(s.memory_vms_bytes.has_value());
+  struct stat dir {};
+  ASSERT_EQ(::stat((tmp.path() / "proc" / "103").c_str(), &dir), 0);
+  ExpectValue(s.uid, dir.st_uid, "uid: owner of /proc/103");
 }
 
 TEST(LinuxProbeTempTree, VanishedFilesDropTheProcessAndCountENOENT) {

@@ -331,7 +331,8 @@ TEST(Zombie, StatusGivesItsOwnerAndContextSwitchesNothingElse) {
   memory_only.groups = FieldGroups(FieldGroup::kStat) | FieldGroup::kMemory;
   Scanned m = ScanWith(*probe, memory_only);
   ASSERT_EQ(m.by_pid.count(kZombie), 1u);
-  EXPECT_EQ(m.by_pid[kZombie].uid.state, FieldState::kNotRequested);
+  EXPECT_EQ(m.by_pid[kZombie].voluntary_ctxt_switches.state, FieldState::kNotRequested);
+  EXPECT_TRUE(m.by_pid[kZombie].uid.has_value());  // the directory's owner, not status' Uid
   EXPECT_EQ(m.by_pid[kZombie].memory_rss_bytes.state, FieldState::kUnsupported);
 }
 

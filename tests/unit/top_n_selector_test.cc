@@ -57,9 +57,8 @@ TEST(TopNSelector, GroupsNeededForAll) {
   EXPECT_EQ(TopNSelector::GroupsNeededForAll(p), FieldGroups(FieldGroup::kStat));
   p.by_io = 1;
   EXPECT_EQ(TopNSelector::GroupsNeededForAll(p), FieldGroups(FieldGroup::kStat) | FieldGroup::kIo);
-  p.by_memory = 1;
-  EXPECT_EQ(TopNSelector::GroupsNeededForAll(p),
-            FieldGroups(FieldGroup::kStat) | FieldGroup::kIo | FieldGroup::kMemory);
+  p.by_memory = 1;  // rss is in stat: status is not read for every process for it
+  EXPECT_EQ(TopNSelector::GroupsNeededForAll(p), FieldGroups(FieldGroup::kStat) | FieldGroup::kIo);
 }
 
 TEST(TopNSelector, UnionOfTheRankingsOnlyPositiveValuesRank) {

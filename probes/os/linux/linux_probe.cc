@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <limits>
@@ -179,6 +180,34 @@ ScanResult LinuxProbe::Scan(const ScanRequest& req, ScanErrors& errors) const {
     ::close(pid_fd);
   }
   return result;
+}
+
+// Each row again by its pid: a fresh directory fd, stat re-read for the
+// identity (the start time tells a reused pid), then the remaining groups
+// through that fd, which pins the process it was opened on. A process gone
+// since phase 1 is not an error: it exited in between.
+bool LinuxProbe::Complete(const ScanRequest& req, const std::vector<int>& rows, ScanResult* scan,
+                          ScanErrors& errors) const {
+  if (req.groups.empty()) return true;
+  ProcessReader reader(errors, ticks_, boot_time_, missing_);
+  ScanRequest again = req;
+  again.groups |= FieldGroup::kStat;
+  char name[24];
+  for (int r : rows) {
+    if (req.deadline && std::chrono::steady_clock::now() >= *req.deadline) return false;
+    ProcessSample& row = scan->processes[static_cast<std::size_t>(r)];
+    std::snprintf(name, sizeof name, "%lld", static_cast<long long>(row.pid));
+    int pid_fd = ::openat(root_fd_, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pid_fd < 0) {
+      if (errno != ENOENT && errno != ESRCH) errors.Syscall(row.pid, "openat", "proc", name, errno);
+      continue;
+    }
+    ProcessSample fresh;
+    if (reader.Read(pid_fd, row.pid, name, again, &fresh) == ProcessReader::Outcome::kOk && KeyOf(fresh) == KeyOf(row))
+      CopyGroups(fresh, req.groups, &row);
+    ::close(pid_fd);
+  }
+  return true;
 }
 
 std::optional<ProcessSample> LinuxProbe::SampleSelf(const ScanRequest& req, ScanErrors& errors) const {

@@ -18,6 +18,8 @@ class LinuxProbe final : public Probe {
   std::string_view os() const override { return "linux"; }
   bool Supports(Feature f) const override;
   ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const override;
+  bool Complete(const ScanRequest& req, const std::vector<int>& rows, ScanResult* scan,
+                ScanErrors& errors) const override;
   std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override;
   DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
                                   ScanErrors& errors) const override;

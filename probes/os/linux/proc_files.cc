@@ -20,7 +20,7 @@ bool PidDirGone(int pid_fd) {
 }
 
 bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
-                        std::size_t max_bytes, bool* cut) {
+                        std::size_t max_bytes, bool* cut, bool one_show) {
   int fd = ::openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
     *fail = {"openat", errno};
@@ -36,7 +36,8 @@ bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, Sys
     }
     if (used == data_.size()) data_.resize(std::min(data_.size() * 2, max_bytes));
     // The buffer may have grown past max_bytes in an earlier call.
-    ssize_t n = ::read(fd, data_.data() + used, std::min(data_.size(), max_bytes) - used);
+    const std::size_t room = std::min(data_.size(), max_bytes) - used;
+    ssize_t n = ::read(fd, data_.data() + used, room);
     if (n < 0) {
       if (errno == EINTR) continue;
       *fail = {"read", errno};
@@ -45,6 +46,7 @@ bool ReadBuffer::ReadAt(int dirfd, const char* name, std::string_view* text, Sys
     }
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
+    if (one_show && static_cast<std::size_t>(n) < room) break;
   }
   ::close(fd);
   *text = std::string_view(data_.data(), used);

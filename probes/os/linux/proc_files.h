@@ -33,9 +33,14 @@ class ReadBuffer {
   explicit ReadBuffer(std::size_t initial = 16 * 1024) : data_(initial) {}
   // Reads the whole file `name` under `dirfd` (up to max_bytes; a longer file
   // is cut there, and *cut, when given, says so). On failure returns false
-  // and fills *fail.
+  // and fills *fail. one_show: the file is a procfs single_open file (stat,
+  // status, io, limits, statm, smaps_rollup), which the kernel formats whole
+  // and hands out from the start, so a read that does not fill the buffer
+  // has reached its end and the read that would return 0 is skipped. Not
+  // for record-by-record files (maps, smaps, mountinfo), whose reads may
+  // stop short of the end.
   bool ReadAt(int dirfd, const char* name, std::string_view* text, SyscallFailure* fail,
-              std::size_t max_bytes = 1 << 20, bool* cut = nullptr);
+              std::size_t max_bytes = 1 << 20, bool* cut = nullptr, bool one_show = false);
   // Counts the entries of directory `name` under `dirfd`, skipping "." and "..".
   bool CountDirEntries(int dirfd, const char* name, std::uint64_t* count, SyscallFailure* fail);
   char* data() { return data_.data(); }

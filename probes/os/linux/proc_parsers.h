@@ -22,6 +22,8 @@ struct StatFields {
   std::int64_t nice = 0;
   std::int64_t num_threads = 0;
   std::uint64_t starttime = 0;           // clock ticks since boot
+  std::uint64_t vsize = 0;               // bytes (status' VmSize)
+  std::uint64_t rss_pages = 0;           // pages (status' VmRSS)
   std::optional<std::uint64_t> delayacct_blkio_ticks;  // field 42, since Linux 2.6.18
 };
 bool ParseStat(std::string_view text, StatFields* out);

@@ -42,10 +42,12 @@ bool ParseStat(std::string_view text, StatFields* out) {
   if (!TakeNumber(rest, &out->num_threads)) return false;  // 20
   if (!TakeNumber(rest, &skip_i)) return false;       // 21 itrealvalue
   if (!TakeNumber(rest, &out->starttime)) return false;    // 22
-  // 23..41 are not needed but every kernel since 2.6 writes them, so a line
+  if (!TakeNumber(rest, &out->vsize)) return false;      // 23
+  if (!TakeNumber(rest, &out->rss_pages)) return false;  // 24
+  // 25..41 are not needed but every kernel since 2.6 writes them, so a line
   // without them is cut short. Some (rsslim) are unsigned 64-bit, so they
   // are skipped as tokens. 42 is delayacct_blkio_ticks, absent before 2.6.18.
-  for (int field = 23; field <= 41; ++field)
+  for (int field = 25; field <= 41; ++field)
     if (!SkipToken(rest)) return false;
   std::uint64_t blkio = 0;
   if (TakeNumber(rest, &blkio)) out->delayacct_blkio_ticks = blkio;
