@@ -26,10 +26,12 @@ bool StreamedBody::Emit(std::string_view bytes) {
     return true;
   }
   if (chunked_) return SendChunk(bytes);
-  pending_.append(bytes);
-  if (!mode_.may_chunk || pending_.size() < kCommitBytes) return true;
+  if (!mode_.may_chunk || pending_.size() + bytes.size() < kCommitBytes) {
+    pending_.append(bytes);
+    return true;
+  }
   chunked_ = true;
-  const bool ok = out_.head(-1) && SendChunk(pending_);
+  const bool ok = out_.head(-1) && SendChunk(pending_) && SendChunk(bytes);
   std::string().swap(pending_);
   return ok;
 }
