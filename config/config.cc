@@ -201,10 +201,11 @@ class Parser {
     if (const YAML::Node t = Section(root, "top_n")) out->top_n = ParseTopN(t);
     if (const YAML::Node e = Section(root, "exits")) ParseExits(e, &out->exits);
     if (const YAML::Node l = Section(root, "limits")) {
-      OnlyKeys(l, "limits", {"max_processes", "memory_maps_per_process"});
+      OnlyKeys(l, "limits", {"max_processes", "max_series", "memory_maps_per_process"});
       if (l["max_processes"]) out->limits.max_processes = Count(l["max_processes"], "limits.max_processes");
       if (l["memory_maps_per_process"])
         out->limits.memory_maps_per_process = Count(l["memory_maps_per_process"], "limits.memory_maps_per_process");
+      if (l["max_series"]) out->limits.max_series = Count(l["max_series"], "limits.max_series");
     }
   }
 

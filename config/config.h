@@ -97,6 +97,10 @@ struct ExitsPolicy {
 struct Limits {
   std::size_t max_processes = 0;  // 0: no limit
   std::size_t memory_maps_per_process = 20;
+  // The most samples a scrape serves; 0: no cap. Per-process series go
+  // first, then subtree totals, then group totals; the exporter's own
+  // families always stay (exporter/scrape/series_budget.h).
+  std::size_t max_series = 0;
 };
 
 // Deep enough for any real host (systemd, a container runtime, a shell, a

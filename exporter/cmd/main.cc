@@ -57,7 +57,7 @@ ExporterFacts LearnAboutSelf(const std::string& procfs) {
   return facts;
 }
 
-using ScrapeFn = std::function<std::string(const ScrapeRequest&)>;
+using ScrapeFn = ScrapeThread::ScrapeFn;
 
 // Flags, --help and --version: an exit code when there is nothing to run.
 std::optional<int> ParseCommandLine(int argc, char** argv, Flags* flags) {
@@ -113,7 +113,7 @@ bool LoadConfigs(const Flags& flags, ConfigHolder* config, WebConfig* web) {
 // One scrape with the config in force when it starts, narrowed by the
 // request's collect[]/exclude[].
 ScrapeFn MakeScrape(const Flags& flags, ConfigHolder& config, Scraper& scraper) {
-  return [&flags, &config, &scraper](const ScrapeRequest& r) {
+  return [&flags, &config, &scraper](const ScrapeRequest& r, ByteSink& out) {
     const auto rc = config.Get();
     ScrapeOptions opts;
     FamilyFilter filter;  // the edge checked the query string (HttpOptions::check_query)
@@ -121,14 +121,17 @@ ScrapeFn MakeScrape(const Flags& flags, ConfigHolder& config, Scraper& scraper) 
     ParseFamilyFilter(r.query.c_str(), &filter, &ignored);
     opts.families = ScrapeFamilies(rc->enabled, filter, !flags.web_disable_exporter_metrics);
     opts.deadline = r.deadline;
-    return scraper.Scrape(*rc, ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()}, opts);
+    scraper.Scrape(*rc, ReloadStatus{config.last_reload_successful(), config.last_success_timestamp()}, opts, out);
   };
 }
 
 int WriteOnce(const ScrapeFn& scrape) {
-  const std::string payload = scrape(ScrapeRequest{});
-  std::fwrite(payload.data(), 1, payload.size(), stdout);
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  struct StdoutSink : ByteSink {
+    bool ok = true;
+    void Write(std::string_view bytes) override { ok &= std::fwrite(bytes.data(), 1, bytes.size(), stdout) == bytes.size(); }
+  } out;
+  scrape(ScrapeRequest{}, out);
+  return std::fflush(stdout) == 0 && out.ok ? 0 : 1;
 }
 
 // Validity, then the series the config gives on this host: one scrape of
@@ -187,7 +190,8 @@ int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const 
   ScrapeThread scrape_thread(scrape);
   std::string error;
   auto server = HttpServer::Start(
-      HttpOptionsFrom(flags, web), [&](const ScrapeRequest& r) { return scrape_thread.Run(r); }, reload, &error);
+      HttpOptionsFrom(flags, web),
+      [&](const ScrapeRequest& r, const PayloadConsumer& consume) { scrape_thread.Run(r, consume); }, reload, &error);
   if (!server) {
     log::Error("cannot start HTTP server", {{"err", error}});
     return 1;

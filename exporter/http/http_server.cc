@@ -16,6 +16,7 @@
 #include "exporter/http/http_framing.h"
 #include "exporter/http/rate_limiter.h"
 #include "exporter/http/socket_headers.h"
+#include "exporter/http/streamed_body.h"
 #include "probes/util/log.h"
 #include "probes/util/strings.h"
 #include "exporter/http/web_auth.h"
@@ -155,16 +156,25 @@ class Handler {
     return te && *te;
   }
 
-  int Write(const Reply& r, int status, const char* reason, const char* content_type, const std::string& body,
+  // The status line and headers, with a Content-Length, or chunked when content_length is -1.
+  bool Head(const Reply& r, int status, const char* reason, const char* content_type, long long content_length,
             const std::string& extra_headers) const {
     if (r.close) mg_disable_connection_keep_alive(r.conn);
-    mg_printf(r.conn,
-              "HTTP/1.1 %d %s\r\n"
-              "Content-Type: %s\r\n"
-              "Content-Length: %s\r\n"  // not %zu: MinGW checks formats as msvcrt's printf
-              "%s%s%s%s\r\n",
-              status, reason, content_type, std::to_string(body.size()).c_str(), nosniff_configured_ ? "" : "X-Content-Type-Options: nosniff\r\n",
-              config_headers_.c_str(), extra_headers.c_str(), r.close ? "Connection: close\r\n" : "");
+    const std::string length = content_length < 0 ? std::string("Transfer-Encoding: chunked\r\n")
+                                                  : "Content-Length: " + std::to_string(content_length) + "\r\n";
+    // Lengths as strings, not %zu: MinGW checks formats as msvcrt's printf.
+    return mg_printf(r.conn,
+                     "HTTP/1.1 %d %s\r\n"
+                     "Content-Type: %s\r\n"
+                     "%s%s%s%s%s\r\n",
+                     status, reason, content_type, length.c_str(),
+                     nosniff_configured_ ? "" : "X-Content-Type-Options: nosniff\r\n", config_headers_.c_str(),
+                     extra_headers.c_str(), r.close ? "Connection: close\r\n" : "") > 0;
+  }
+
+  int Write(const Reply& r, int status, const char* reason, const char* content_type, const std::string& body,
+            const std::string& extra_headers) const {
+    Head(r, status, reason, content_type, static_cast<long long>(body.size()), extra_headers);
     if (!r.head && !body.empty()) mg_write(r.conn, body.data(), body.size());
     return status;
   }
@@ -205,19 +215,29 @@ class Handler {
                         "), try again later.\n");
     }
 
-    std::string body;
+    return Stream(r, ri, req);
+  }
+
+  // The scrape's payload as it is written (StreamedBody).
+  int Stream(const Reply& r, const mg_request_info* ri, const ScrapeRequest& req) {
+    const bool gzip = AcceptsGzip(mg_get_header(r.conn, "Accept-Encoding"));
+    const std::string extra =
+        gzip ? "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n" : "Vary: Accept-Encoding\r\n";
+    StreamedBody body(
+        {[&](std::int64_t length) { return Head(r, 200, "OK", kMetricsContentType, length, extra); },
+         [&](std::string_view b) { return mg_write(r.conn, b.data(), b.size()) == static_cast<int>(b.size()); }},
+        {gzip, r.head, !Is(ri->http_version, "1.0")});
+    bool sent = true;
     try {
-      body = metrics_(req);
+      metrics_(req, [&](std::string_view piece) { return sent = body.Write(piece); });
     } catch (const std::exception& e) {
       log::Error("scrape failed", {{"err", e.what()}});
-      return r.Send(500, "Internal Server Error", kTextContentType, std::string("scrape failed: ") + e.what() + "\n");
+      if (!body.started())
+        return r.Send(500, "Internal Server Error", kTextContentType, std::string("scrape failed: ") + e.what() + "\n");
+      sent = false;  // no terminating chunk: the client sees the body cut short
     }
-    if (AcceptsGzip(mg_get_header(r.conn, "Accept-Encoding"))) {
-      std::string gz;
-      if (GzipCompress(body, &gz))
-        return r.Send(200, "OK", kMetricsContentType, gz, "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
-    }
-    return r.Send(200, "OK", kMetricsContentType, body, "Vary: Accept-Encoding\r\n");
+    if (!sent || !body.Finish()) mg_disable_connection_keep_alive(r.conn);
+    return 200;
   }
 
   std::string Landing() const {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/http/web_config.h"
@@ -54,8 +55,14 @@ struct ScrapeRequest {
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
-// Produces the payload of one scrape.
-using MetricsFn = std::function<std::string(const ScrapeRequest&)>;
+// Receives a scrape's payload a piece at a time, in order; false: the
+// client is gone, the rest is not wanted.
+using PayloadConsumer = std::function<bool(std::string_view)>;
+// Produces the payload of one scrape, handing it to `consume` as it is
+// written, on the calling thread. An exception before the first piece is
+// answered 500; one after it cuts the response short, visibly: the
+// connection closes without the terminating chunk.
+using MetricsFn = std::function<void(const ScrapeRequest&, const PayloadConsumer& consume)>;
 // Reloads the config; false with the reason when the new one is rejected.
 using ReloadFn = std::function<bool(std::string* error)>;
 

@@ -65,6 +65,8 @@ void WriteExporterFamilies(const ExporterState& s, const EnabledFamilies& enable
     w.Sample("", {{"reason", "top_n"}}, static_cast<double>(s.truncated_top_n));
   }
   WriteGauge(Fam::kScrapeDeadlineExceeded, static_cast<double>(s.deadline_exceeded), enabled, w);
+  WriteGauge(Fam::kScrapeSeriesLimitDropped, static_cast<double>(s.series_dropped), enabled, w);
+  WriteGauge(Fam::kScrapeSeriesLimitCuts, static_cast<double>(s.series_cuts), enabled, w);
   WriteGauge(Fam::kConfigReloadSuccessful, s.reload.successful ? 1 : 0, enabled, w);
   WriteGauge(Fam::kConfigReloadTimestamp, s.reload.timestamp, enabled, w);
   WriteIdentityFamilies(s, enabled, w);

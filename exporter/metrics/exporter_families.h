@@ -48,6 +48,8 @@ struct ExporterState {
   ReloadStatus reload;
   const BuildInfo& build;
   const ExporterFacts& facts;
+  std::size_t series_dropped = 0;  // by limits.max_series in this scrape
+  std::uint64_t series_cuts = 0;   // scrapes limits.max_series cut, cumulative
 };
 
 void WriteExporterFamilies(const ExporterState& s, const EnabledFamilies& enabled, TextWriter& w);

@@ -173,6 +173,12 @@ const std::vector<FamilyDef> kCatalog = {
     {Fam::kScrapeDeadlineExceeded, "proctree_scrape_deadline_exceeded_total",
      "Scrapes that reached the deadline from X-Prometheus-Scrape-Timeout-Seconds and served what they had read.",
      MetricType::Counter, {}},
+    {Fam::kScrapeSeriesLimitDropped, "proctree_scrape_series_limit_dropped",
+     "Samples limits.max_series left out of this scrape: per-process series first, then subtree, then group "
+     "totals.",
+     MetricType::Gauge, {}},
+    {Fam::kScrapeSeriesLimitCuts, "proctree_scrape_series_limit_cuts_total",
+     "Scrapes in which limits.max_series left samples out.", MetricType::Counter, {}},
     {Fam::kConfigReloadSuccessful, "proctree_config_last_reload_successful",
      "Whether the last configuration reload attempt was successful.", MetricType::Gauge, {}},
     {Fam::kConfigReloadTimestamp, "proctree_config_last_reload_success_timestamp_seconds",

@@ -76,6 +76,8 @@ enum class Fam : int {
   kScrapeProcesses,
   kScrapeTruncated,
   kScrapeDeadlineExceeded,
+  kScrapeSeriesLimitDropped,
+  kScrapeSeriesLimitCuts,
   kConfigReloadSuccessful,
   kConfigReloadTimestamp,
   kBuildInfo,

@@ -87,9 +87,11 @@ std::size_t CmdlineLabelReadBytes(std::size_t max_bytes) {
 }
 
 std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps,
-                                              const std::vector<OptionalLabels>& optional) {
+                                              const std::vector<OptionalLabels>& optional,
+                                              const std::vector<bool>& needed) {
   std::vector<std::string> out(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) {
+    if (!needed.empty() && !needed[i]) continue;
     std::string& p = out[i];
     p.reserve(32);
     p.append("pid=\"");

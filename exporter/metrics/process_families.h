@@ -35,9 +35,12 @@ std::size_t CmdlineLabelReadBytes(std::size_t max_bytes);
 
 // `pid="..",comm=".."` (plus optional labels) per process, sanitized to
 // UTF-8 and escaped once per scrape, shared by every series of that process.
-// `optional` may be empty (no optional labels) or parallel to ps.
+// `optional` may be empty (no optional labels) or parallel to ps. `needed`:
+// empty, or parallel to ps: only those get a prefix (the others stay empty,
+// so a config with few per-process rows holds few prefixes).
 std::vector<std::string> ProcessLabelPrefixes(const std::vector<ProcessSample>& ps,
-                                              const std::vector<OptionalLabels>& optional = {});
+                                              const std::vector<OptionalLabels>& optional = {},
+                                              const std::vector<bool>& needed = {});
 
 // Writes the per-process families for the processes at `rows` (indexes into
 // ps), and proctree_processes for all of ps. details: empty, or parallel to

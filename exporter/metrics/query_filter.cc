@@ -106,6 +106,8 @@ bool IsExporterMetric(Fam f) {
     case Fam::kScrapeProcesses:
     case Fam::kScrapeTruncated:
     case Fam::kScrapeDeadlineExceeded:
+    case Fam::kScrapeSeriesLimitDropped:
+    case Fam::kScrapeSeriesLimitCuts:
       return true;
     default:
       return false;

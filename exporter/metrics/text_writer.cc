@@ -71,7 +71,31 @@ void TextWriter::PutValue(double v) {
   pos_ += FormatValue(out_->data() + pos_, v);
 }
 
+void TextWriter::Grow(std::size_t n) {
+  if (sink_) {
+    Flush();
+    if (n > out_->size()) out_->resize(n);  // one fragment bigger than the buffer (a huge label)
+    return;
+  }
+  out_->resize(std::max<std::size_t>(out_->size() * 2, pos_ + n + 4096));
+}
+
+void TextWriter::Flush() {
+  if (pos_ != 0) sink_->Write(std::string_view(out_->data(), pos_));
+  pos_ = 0;
+}
+
+void TextWriter::Finish() {
+  if (count_only_) return;
+  if (sink_) {
+    Flush();
+    return;
+  }
+  out_->resize(pos_);
+}
+
 void TextWriter::Begin(Fam f) {
+  if (count_only_) return;
   const FamilyDef& d = Def(f);
   name_ = d.name;
   Put("# HELP ", 7);
@@ -87,6 +111,8 @@ void TextWriter::Begin(Fam f) {
 void TextWriter::Sample(std::string_view prefix,
                         std::initializer_list<std::pair<std::string_view, std::string_view>> extra,
                         double value) {
+  ++samples_;
+  if (count_only_) return;
   Put(name_);
   if (!prefix.empty() || extra.size() != 0) {
     Put('{');

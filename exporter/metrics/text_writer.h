@@ -7,7 +7,7 @@
 // 47% of instructions in ostream insertion and printf float formatting, and
 // building 137k ClientMetric values with their label strings touched ~46 MB
 // per scrape (page faults showed up as system time). This writer formats with
-// std::to_chars into one reused string and lets a process's escaped
+// std::to_chars into one reused buffer and lets a process's escaped
 // `pid="..",comm=".."` prefix be built once and shared by all its series.
 // prometheus-cpp's serializer stays the oracle in tests (text_writer_test).
 #include <algorithm>
@@ -27,14 +27,34 @@ void AppendLabel(std::string* out, std::string_view name, std::string_view value
 // Shortest round-trip form; integers without exponent; NaN, +Inf, -Inf.
 void AppendValue(std::string* out, double v);
 
+// Where a bounded TextWriter sends its text, a buffer's worth at a time.
+class ByteSink {
+ public:
+  virtual ~ByteSink() = default;
+  virtual void Write(std::string_view bytes) = 0;
+};
+
 class TextWriter {
  public:
-  // Appends to *out; the text is complete once the writer is destroyed or Finish()ed.
+  // Bytes a bounded writer holds before it hands them to its sink.
+  static constexpr std::size_t kFlushBytes = 64 * 1024;
+
+  // Appends to *out, which grows to the whole text; complete once the writer
+  // is destroyed or Finish()ed.
   explicit TextWriter(std::string* out) : out_(out), pos_(out->size()) { out_->resize(out_->capacity()); }
+  // Bounded: writes through *buffer (kept by the caller, so its memory is
+  // reused from one scrape to the next) and hands every kFlushBytes to
+  // *sink, so memory stays the same whatever the size of the text.
+  TextWriter(ByteSink* sink, std::string* buffer) : out_(buffer), pos_(0), sink_(sink) {
+    out_->resize(std::max(out_->capacity(), kFlushBytes));
+  }
+  // Counts samples and writes nothing: what a set of series would cost.
+  struct CountOnly {};
+  explicit TextWriter(CountOnly) : out_(nullptr), pos_(0), count_only_(true) {}
   ~TextWriter() { Finish(); }
   TextWriter(const TextWriter&) = delete;
   TextWriter& operator=(const TextWriter&) = delete;
-  void Finish() { out_->resize(pos_); }
+  void Finish();
 
   // Starts a family: its HELP and TYPE lines from the catalog.
   void Begin(Fam f);
@@ -43,6 +63,8 @@ class TextWriter {
   void Sample(std::string_view prefix, std::initializer_list<std::pair<std::string_view, std::string_view>> extra,
               double value);
   void Sample(std::string_view prefix, double value) { Sample(prefix, {}, value); }
+  // Samples written (or counted) so far.
+  std::size_t samples() const { return samples_; }
 
  private:
   // Writes into the string's spare room directly: std::string::append is an
@@ -59,10 +81,15 @@ class TextWriter {
   }
   void PutEscaped(std::string_view v);
   void PutValue(double v);
-  void Grow(std::size_t n) { out_->resize(std::max<std::size_t>(out_->size() * 2, pos_ + n + 4096)); }
+  // Makes room for n more bytes: flushes a bounded writer, else doubles.
+  void Grow(std::size_t n);
+  void Flush();
 
   std::string* out_;
   std::size_t pos_;
+  ByteSink* sink_ = nullptr;
+  bool count_only_ = false;
+  std::size_t samples_ = 0;
   std::string_view name_;
 };
 

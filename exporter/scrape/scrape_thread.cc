@@ -11,12 +11,25 @@ namespace proctree {
 
 struct ScrapeThread::Job {
   const ScrapeRequest& req;
-  std::string payload;
+  std::deque<std::string> ready;  // pieces written, not yet taken
+  std::condition_variable changed;  // a piece queued or taken, or the scrape done
   std::exception_ptr error;
   bool done = false;
+  bool cancelled = false;  // the caller wants no more
+  bool stalled = false;    // the caller took nothing for kStallLimit: queue without waiting
 };
 
-ScrapeThread::ScrapeThread(MetricsFn scrape) : scrape_(std::move(scrape)), thread_([this] { Loop(); }) {}
+class ScrapeThread::JobSink : public ByteSink {
+ public:
+  JobSink(ScrapeThread& st, Job& job) : st_(st), job_(job) {}
+  void Write(std::string_view bytes) override { st_.Hand(job_, bytes); }
+
+ private:
+  ScrapeThread& st_;
+  Job& job_;
+};
+
+ScrapeThread::ScrapeThread(ScrapeFn scrape) : scrape_(std::move(scrape)), thread_([this] { Loop(); }) {}
 
 ScrapeThread::~ScrapeThread() {
   {
@@ -27,14 +40,55 @@ ScrapeThread::~ScrapeThread() {
   thread_.join();
 }
 
-std::string ScrapeThread::Run(const ScrapeRequest& req) {
-  Job job{req, {}, nullptr};
+void ScrapeThread::Hand(Job& job, std::string_view bytes) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto room = [&] { return job.cancelled || job.ready.size() < kMaxQueued; };
+  if (!job.stalled && !room() && !job.changed.wait_for(lock, kStallLimit, room)) job.stalled = true;
+  if (job.cancelled) return;
+  std::string piece;
+  if (!spare_.empty()) {
+    piece = std::move(spare_.back());
+    spare_.pop_back();
+  }
+  piece.assign(bytes.data(), bytes.size());
+  job.ready.push_back(std::move(piece));
+  job.changed.notify_all();
+}
+
+void ScrapeThread::Run(const ScrapeRequest& req, const PayloadConsumer& consume) {
+  Job job{req, {}, {}, nullptr};
   std::unique_lock<std::mutex> lock(mu_);
   jobs_.push_back(&job);
   queued_.notify_one();
-  finished_.wait(lock, [&] { return job.done; });
+  for (;;) {
+    job.changed.wait(lock, [&] { return job.done || !job.ready.empty(); });
+    if (job.ready.empty()) break;  // done, and every piece taken
+    std::string piece = std::move(job.ready.front());
+    job.ready.pop_front();
+    job.changed.notify_all();  // room for the scrape's next piece
+    const bool wanted = !job.cancelled;
+    lock.unlock();
+    const bool more = !wanted || consume(piece);
+    lock.lock();
+    if (!more) {
+      job.cancelled = true;
+      job.changed.notify_all();
+    }
+    // Kept for later pieces unless a stalled client's spill made it large.
+    piece.clear();
+    if (spare_.size() < kMaxQueued + 1 && piece.capacity() <= 2 * TextWriter::kFlushBytes)
+      spare_.push_back(std::move(piece));
+  }
   if (job.error) std::rethrow_exception(job.error);
-  return std::move(job.payload);
+}
+
+std::string ScrapeThread::Run(const ScrapeRequest& req) {
+  std::string payload;
+  Run(req, [&payload](std::string_view piece) {
+    payload.append(piece);
+    return true;
+  });
+  return payload;
 }
 
 void ScrapeThread::Loop() {
@@ -46,14 +100,15 @@ void ScrapeThread::Loop() {
     jobs_.pop_front();
     lock.unlock();
     try {
-      job->payload = scrape_(job->req);
+      JobSink sink(*this, *job);
+      scrape_(job->req, sink);
     } catch (...) {
       job->error = std::current_exception();
     }
-    const std::size_t in_use = HeapInUseBytes();  // the payload still held: what a scrape this size needs
+    const std::size_t in_use = HeapInUseBytes();  // what a scrape this size needs, its queued pieces included
     lock.lock();
     job->done = true;
-    finished_.notify_all();
+    job->changed.notify_all();  // under the lock: once it is released the caller may return and free the job
     lock.unlock();
     TrimAfterScrape(in_use);
     lock.lock();

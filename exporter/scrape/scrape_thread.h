@@ -18,6 +18,15 @@
 // A waiting request keeps its X-Prometheus-Scrape-Timeout-Seconds deadline:
 // time spent queued counts against it. --web.max-requests still bounds how
 // many wait.
+//
+// The payload is not built whole: the scrape writes it through a ByteSink,
+// and each piece (TextWriter::kFlushBytes) is handed to the waiting caller,
+// which sends it while the scrape writes the next. At most kMaxQueued pieces
+// wait; the scrape waits for room, but for a caller that takes no piece in
+// kStallLimit (a client that stopped reading) it stops waiting and queues
+// the rest, so a slow client costs memory as a whole payload did, never
+// the other scrapes' time. Piece buffers are kept for the next scrapes.
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -25,36 +34,50 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "exporter/http/http_server.h"
+#include "exporter/metrics/text_writer.h"
 
 namespace proctree {
 
 class ScrapeThread {
  public:
-  explicit ScrapeThread(MetricsFn scrape);
+  // Writes one scrape's payload to the sink.
+  using ScrapeFn = std::function<void(const ScrapeRequest&, ByteSink&)>;
+  static constexpr std::size_t kMaxQueued = 4;
+  static constexpr std::chrono::milliseconds kStallLimit{500};
+
+  explicit ScrapeThread(ScrapeFn scrape);
   // Finishes the scrape in progress and those queued, then joins.
   ~ScrapeThread();
   ScrapeThread(const ScrapeThread&) = delete;
   ScrapeThread& operator=(const ScrapeThread&) = delete;
 
-  // Runs scrape(req) on the scrape thread and returns its payload; rethrows
-  // what it threw. Safe to call from any number of threads.
+  // Runs scrape(req) on the scrape thread and hands its payload to consume,
+  // piece by piece, on the calling thread; once consume returns false the
+  // rest is dropped. Rethrows what the scrape threw, after the pieces
+  // written before it. Safe to call from any number of threads.
+  void Run(const ScrapeRequest& req, const PayloadConsumer& consume);
+  // The whole payload in one string.
   std::string Run(const ScrapeRequest& req);
 
  private:
   struct Job;
+  class JobSink;
   void Loop();
+  // On the scrape thread: queues a copy of bytes for the job's caller.
+  void Hand(Job& job, std::string_view bytes);
   // malloc_trim after a scrape that left far more memory resident than it
   // had in use at its end, in_use (exporter/scrape/heap_trim.h); a normal scrape
   // pays one mallinfo2 and one read of /proc/self/statm.
   void TrimAfterScrape(std::size_t in_use);
 
-  const MetricsFn scrape_;
+  const ScrapeFn scrape_;
   std::mutex mu_;
   std::condition_variable queued_;
-  std::condition_variable finished_;
   std::deque<Job*> jobs_;
+  std::vector<std::string> spare_;  // piece buffers for reuse
   bool stopping_ = false;
   std::thread thread_;  // last: starts once the members above exist
 };

@@ -9,6 +9,7 @@
 #include "exporter/metrics/process_families.h"
 #include "exporter/metrics/text_writer.h"
 #include "exporter/metrics/tree_families.h"
+#include "exporter/scrape/series_budget.h"
 
 namespace proctree {
 
@@ -59,23 +60,41 @@ ScanRequest ScanRequestFor(const RuntimeConfig& rc, const EnabledFamilies& enabl
   return req;
 }
 
+// How much a process weighs when some must go: its rss, then its CPU.
+std::pair<double, double> Weight(const ProcessSample& s) {
+  const double rss = s.memory_rss_bytes.has_value() ? static_cast<double>(s.memory_rss_bytes.value) : 0;
+  const double cpu = (s.cpu_user_seconds.has_value() ? s.cpu_user_seconds.value : 0) +
+                     (s.cpu_system_seconds.has_value() ? s.cpu_system_seconds.value : 0);
+  return std::make_pair(rss, cpu);
+}
+
 // Keeps the limit's worth of processes with the most rss, then CPU; the
 // rest are counted in their groups only.
 std::size_t ApplyLimit(const std::vector<ProcessSample>& ps, std::size_t limit, std::vector<int>* rows) {
   if (limit == 0 || rows->size() <= limit) return 0;
-  auto weight = [&](int i) {
-    const ProcessSample& s = ps[static_cast<std::size_t>(i)];
-    const double rss = s.memory_rss_bytes.has_value() ? static_cast<double>(s.memory_rss_bytes.value) : 0;
-    const double cpu = (s.cpu_user_seconds.has_value() ? s.cpu_user_seconds.value : 0) +
-                       (s.cpu_system_seconds.has_value() ? s.cpu_system_seconds.value : 0);
-    return std::make_pair(rss, cpu);
-  };
+  auto weight = [&](int i) { return Weight(ps[static_cast<std::size_t>(i)]); };
   std::nth_element(rows->begin(), rows->begin() + static_cast<std::ptrdiff_t>(limit), rows->end(),
                    [&](int a, int b) { return weight(a) > weight(b); });
   const std::size_t dropped = rows->size() - limit;
   rows->resize(limit);
   std::sort(rows->begin(), rows->end());
   return dropped;
+}
+
+// The rows, heaviest first: the order limits.max_series keeps them in.
+std::vector<int> HeaviestFirst(const std::vector<ProcessSample>& ps, std::vector<int> rows) {
+  std::stable_sort(rows.begin(), rows.end(), [&](int a, int b) {
+    return Weight(ps[static_cast<std::size_t>(a)]) > Weight(ps[static_cast<std::size_t>(b)]);
+  });
+  return rows;
+}
+
+// The processes whose label prefix is written: the rows and the subtree roots.
+std::vector<bool> Labelled(std::size_t processes, const std::vector<int>& rows, const TreeAggregator::Result& agg) {
+  std::vector<bool> out(processes, false);
+  for (int r : rows) out[static_cast<std::size_t>(r)] = true;
+  for (const auto& st : agg.subtrees) out[static_cast<std::size_t>(st.root)] = true;
+  return out;
 }
 
 std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
@@ -317,6 +336,15 @@ ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, c
 }
 
 std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
+  struct StringSink : ByteSink {
+    std::string text;
+    void Write(std::string_view bytes) override { text.append(bytes); }
+  } sink;
+  Scrape(rc, reload, opts, sink);
+  return std::move(sink.text);
+}
+
+void Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts, ByteSink& out) {
   EnabledFamilies enabled = opts.families ? *opts.families : rc.enabled;
   // The one family of a single OS: elsewhere not even its HELP line is written.
   if (!probe_.Supports(Feature::kNumHandles)) enabled.set(Fam::kProcessHandles, false);
@@ -335,33 +363,44 @@ std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload,
   const TreeAggregator::Result agg = AggregateStage(rc, enabled, scanned, selected);
   const auto t4 = Clock::now();
 
-  std::string out;
-  out.reserve(4096 + selected.rows.size() * 3072);  // about what a process takes with every family on
-  TextWriter w(&out);
-  const auto prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, selected.facts, rc.config.labels));
-  WriteProcessFamilies(ps, selected.rows, prefixes, enabled, users_, w, details.by_process, rc.config.labels.user);
-  WriteMemoryMapFamilies(selected.rows, prefixes, details.by_process, rc.config.limits.memory_maps_per_process,
-                         enabled, w);
-  if (AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded)
-    WriteTreeFamilies(ps, selected.rows, prefixes, selected.tree, agg, rc.config.tree_max_ancestor_depth, enabled, w);
-  if (scanned.exits_on && AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded) {
-    ExitStats stats = exit_stats_;  // the listener's totals, and what this side could not hold
-    stats.queue_dropped += held_dropped_;
-    WriteExitFamilies(agg, stats, enabled, w);
-  }
-  WriteExporterFamilies(State(scanned, selected, reload), enabled, w);
-  if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
-
-  // Last, so it can report this scrape's own serialize time.
-  if (enabled.has(Fam::kScrapeDuration)) {
+  const auto prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, selected.facts, rc.config.labels),
+                                             Labelled(ps.size(), selected.rows, agg));
+  const bool tree_on = AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded;
+  ExitStats exit_stats = exit_stats_;  // the listener's totals, and what this side could not hold
+  exit_stats.queue_dropped += held_dropped_;
+  SeriesParts parts;
+  parts.processes = [&](const std::vector<int>& rows, const TreeAggregator::Result& totals, const EnabledFamilies& e,
+                        TextWriter& w) {
+    WriteProcessFamilies(ps, rows, prefixes, e, users_, w, details.by_process, rc.config.labels.user);
+    WriteMemoryMapFamilies(rows, prefixes, details.by_process, rc.config.limits.memory_maps_per_process, e, w);
+    if (tree_on) WriteTreeFamilies(ps, rows, prefixes, selected.tree, totals, rc.config.tree_max_ancestor_depth, e, w);
+    if (tree_on && scanned.exits_on) WriteExitFamilies(totals, exit_stats, e, w);
+  };
+  ExporterState state = State(scanned, selected, reload);
+  const auto write_own = [&](TextWriter& w, bool timed) {
+    WriteExporterFamilies(state, enabled, w);
+    if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
+    if (!enabled.has(Fam::kScrapeDuration)) return;
+    // Last, so it can report this scrape's own serialize time (waits for a slow client included).
+    const Clock::time_point now = timed ? Clock::now() : t4;
     w.Begin(Fam::kScrapeDuration);
     w.Sample("", {{"phase", "probe"}}, Seconds(t1 - t0));
     w.Sample("", {{"phase", "select"}}, Seconds(t2 - t1));
     w.Sample("", {{"phase", "memory_details"}}, Seconds(t3 - t2));
     w.Sample("", {{"phase", "aggregate"}}, Seconds(t4 - t3));
-    w.Sample("", {{"phase", "serialize"}}, Seconds(Clock::now() - t4));
-  }
-  return out;
+    w.Sample("", {{"phase", "serialize"}}, Seconds(now - t4));
+  };
+  parts.own = [&](TextWriter& w) { write_own(w, false); };
+
+  const bool capped = rc.config.limits.max_series != 0;
+  SeriesCut cut;
+  if (capped) cut = FitSeriesBudget(rc.config.limits.max_series, parts, enabled, HeaviestFirst(ps, selected.rows), agg);
+  if (cut.dropped != 0) ++series_cuts_;
+  state.series_dropped = cut.dropped;
+  state.series_cuts = series_cuts_;
+  TextWriter w(&out, &write_buffer_);
+  parts.processes(capped ? cut.rows : selected.rows, capped ? cut.totals : agg, enabled, w);
+  write_own(w, true);
 }
 
 }  // namespace proctree

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exporter/metrics/exporter_families.h"
+#include "exporter/metrics/text_writer.h"
 #include "exporter/scrape/runtime_config.h"
 #include "exporter/scrape/top_n_selector.h"
 #include "probes/probe.h"
@@ -37,7 +38,11 @@ class Scraper {
   Scraper(const Probe& probe, BuildInfo build, ExporterFacts facts = {})
       : probe_(probe), build_(std::move(build)), facts_(std::move(facts)) {}
 
-  // The payload in the text exposition format 0.0.4.
+  // Writes the payload in the text exposition format 0.0.4 to `out`, a
+  // TextWriter::kFlushBytes piece at a time, through a buffer kept from one
+  // scrape to the next.
+  void Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts, ByteSink& out);
+  // The whole payload in one string.
   std::string Scrape(const RuntimeConfig& rc, const ReloadStatus& reload = {}, const ScrapeOptions& opts = {});
 
   const ErrorTotals& error_totals() const { return errors_; }
@@ -70,6 +75,8 @@ class Scraper {
   TopNSelector top_n_;         // top_n's rates and holds, kept between scrapes
   std::uint64_t deadline_exceeded_ = 0;
   bool two_phase_ = true;  // whether the last scrape had few rows (CompleteStage)
+  std::uint64_t series_cuts_ = 0;  // scrapes limits.max_series cut
+  std::string write_buffer_;   // the TextWriter's, reused
 };
 
 }  // namespace proctree

@@ -69,6 +69,10 @@ def parse_responses(raw, heads=()):
                 raise AssertionError(f"malformed header line {line!r} in {rest[:300]!r}")
             name, _, value = line.decode("ascii").partition(": ")
             headers[name.lower()] = value
+        if headers.get("transfer-encoding") == "chunked" and "content-length" not in headers and not head:
+            body, rest = dechunk(rest[head_end + 4:], rest[:300])
+            out.append(Response(int(m.group(1)), headers, body))
+            continue
         if "content-length" not in headers:
             raise AssertionError(f"no Content-Length: {rest[:300]!r}")
         length = 0 if head else int(headers["content-length"])
@@ -78,6 +82,23 @@ def parse_responses(raw, heads=()):
         out.append(Response(int(m.group(1)), headers, body))
         rest = rest[head_end + 4 + length:]
     return out
+
+
+def dechunk(data, context):
+    """A chunked body (a large /metrics answer) up to its terminating chunk: (body, what follows)."""
+    body = b""
+    while True:
+        line_end = data.find(b"\r\n")
+        if line_end < 0 or not re.fullmatch(rb"[0-9a-f]+", data[:line_end]):
+            raise AssertionError(f"malformed chunk size line in {context!r}: {data[:100]!r}")
+        size = int(data[:line_end], 16)
+        chunk_end = line_end + 2 + size
+        if data[chunk_end:chunk_end + 2] != b"\r\n":
+            raise AssertionError(f"chunk of {size} bytes not followed by CRLF in {context!r}")
+        if size == 0:
+            return body, data[chunk_end + 2:]
+        body += data[line_end + 2:chunk_end]
+        data = data[chunk_end + 2:]
 
 
 def exchange(port, request, timeout=60):

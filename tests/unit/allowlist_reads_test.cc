@@ -355,10 +355,10 @@ TEST(ConfigReload, ConcurrentScrapesDuringReloads) {
   // scrape takes the config in force when it starts.
   Scraper scraper(*probe, BuildInfo{"test", "test", "linux"});
   struct NoConfig {};
-  ScrapeThread scrape_thread([&](const ScrapeRequest&) {
+  ScrapeThread scrape_thread([&](const ScrapeRequest&, ByteSink& out) {
     const auto rc = holder.Get();
     if (!rc) throw NoConfig{};
-    return scraper.Scrape(*rc, ReloadStatus{holder.last_reload_successful(), holder.last_success_timestamp()});
+    scraper.Scrape(*rc, ReloadStatus{holder.last_reload_successful(), holder.last_success_timestamp()}, {}, out);
   });
   std::atomic<bool> done{false};
   std::atomic<int> scrapes{0}, empty{0}, malformed{0}, null_config{0};

@@ -94,7 +94,7 @@ TEST(ConfigSchema, UnknownKeyInOtherSections) {
   EXPECT_EQ(ErrorOf("tree:\n  root: []\n"),
             "t.yml:2:3: unknown key \"root\" in tree (allowed: max_ancestor_depth, roots)");
   EXPECT_EQ(ErrorOf("limits:\n  max_process: 3\n"),
-            "t.yml:2:3: unknown key \"max_process\" in limits (allowed: max_processes, memory_maps_per_process)");
+            "t.yml:2:3: unknown key \"max_process\" in limits (allowed: max_processes, max_series, memory_maps_per_process)");
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -55,11 +57,11 @@ TEST(ScrapeThread, EveryScrapeRunsOnTheSameThreadNotTheCallers) {
   std::set<std::thread::id> ran_on, callers;
   std::atomic<int> runs{0};
   {
-    ScrapeThread st([&](const ScrapeRequest& r) {
+    ScrapeThread st([&](const ScrapeRequest& r, ByteSink& out) {
       runs.fetch_add(1);
       std::lock_guard<std::mutex> lock(mu);
       ran_on.insert(std::this_thread::get_id());
-      return "payload " + std::to_string(TagOf(r));
+      out.Write("payload " + std::to_string(TagOf(r)));
     });
     EXPECT_EQ(Hammer(st, &callers, &mu), std::vector<std::string>{});
   }
@@ -73,7 +75,7 @@ TEST(ScrapeThread, ScrapesNeverOverlap) {
   std::mutex mu;
   std::set<std::thread::id> callers;
   std::atomic<int> in_flight{0}, most{0};
-  ScrapeThread st([&](const ScrapeRequest& r) {
+  ScrapeThread st([&](const ScrapeRequest& r, ByteSink& out) {
     const int now = in_flight.fetch_add(1) + 1;
     int seen = most.load();
     while (now > seen && !most.compare_exchange_weak(seen, now)) {
@@ -81,16 +83,16 @@ TEST(ScrapeThread, ScrapesNeverOverlap) {
     // Long enough for the other callers to queue up behind this scrape.
     std::this_thread::sleep_for(std::chrono::microseconds(200));
     in_flight.fetch_sub(1);
-    return "payload " + std::to_string(TagOf(r));
+    out.Write("payload " + std::to_string(TagOf(r)));
   });
   EXPECT_EQ(Hammer(st, &callers, &mu), std::vector<std::string>{});
   EXPECT_EQ(most.load(), 1);
 }
 
 TEST(ScrapeThread, AnExceptionReachesItsCallerOnlyAndTheThreadServesOn) {
-  ScrapeThread st([](const ScrapeRequest& r) -> std::string {
+  ScrapeThread st([](const ScrapeRequest& r, ByteSink& out) {
     if (TagOf(r) == 7) throw std::runtime_error("cannot scrape 7");
-    return "payload " + std::to_string(TagOf(r));
+    out.Write("payload " + std::to_string(TagOf(r)));
   });
   EXPECT_EQ(st.Run(Tagged(6)), "payload 6");
   try {
@@ -100,6 +102,79 @@ TEST(ScrapeThread, AnExceptionReachesItsCallerOnlyAndTheThreadServesOn) {
     EXPECT_STREQ(e.what(), "cannot scrape 7");
   }
   EXPECT_EQ(st.Run(Tagged(8)), "payload 8");
+}
+
+// The caller gets the first piece while the scrape is still writing: the
+// scrape waits here until the caller has seen it.
+TEST(ScrapeThread, PiecesReachTheCallerWhileTheScrapeRuns) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool first_seen = false;
+  ScrapeThread st([&](const ScrapeRequest&, ByteSink& out) {
+    out.Write("first ");
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return first_seen; }));
+    out.Write("second");
+  });
+  std::string got;
+  st.Run(ScrapeRequest{}, [&](std::string_view piece) {
+    got.append(piece);
+    std::lock_guard<std::mutex> lock(mu);
+    first_seen = true;
+    cv.notify_all();
+    return true;
+  });
+  EXPECT_EQ(got, "first second");
+}
+
+// A caller that stops (its client left) gets no more pieces; the scrape
+// finishes without waiting for it and the thread serves the next one.
+TEST(ScrapeThread, ACallerThatStopsGetsNoMoreAndHoldsNothingUp) {
+  ScrapeThread st([](const ScrapeRequest&, ByteSink& out) {
+    for (int i = 0; i < 100; ++i) out.Write(std::to_string(i) + ";");
+  });
+  int calls = 0;
+  st.Run(ScrapeRequest{}, [&](std::string_view) { return ++calls < 2; });
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(st.Run(ScrapeRequest{}).size(), 290u);
+}
+
+// A caller that takes a piece and then sits on it (a client that stopped
+// reading) holds the scrape thread up for about kStallLimit, not for as
+// long as it sits: the rest is queued for it.
+TEST(ScrapeThread, AStalledCallerDoesNotHoldTheScrapeThread) {
+  std::atomic<bool> scrape_done{false};
+  ScrapeThread st([&](const ScrapeRequest&, ByteSink& out) {
+    for (std::size_t i = 0; i < 4 * ScrapeThread::kMaxQueued; ++i) out.Write("piece;");
+    scrape_done = true;
+  });
+  const auto start = std::chrono::steady_clock::now();
+  std::string got;
+  st.Run(ScrapeRequest{}, [&](std::string_view piece) {
+    if (got.empty()) {  // stall on the first piece until the scrape is done, at most 30 s
+      while (!scrape_done && std::chrono::steady_clock::now() - start < std::chrono::seconds(30))
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    got.append(piece);
+    return true;
+  });
+  EXPECT_TRUE(scrape_done);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  EXPECT_EQ(got.size(), 4 * ScrapeThread::kMaxQueued * 6);
+}
+
+TEST(ScrapeThread, AnExceptionAfterPiecesComesAfterThem) {
+  ScrapeThread st([](const ScrapeRequest&, ByteSink& out) {
+    out.Write("partial");
+    throw std::runtime_error("late failure");
+  });
+  std::string got;
+  EXPECT_THROW(st.Run(ScrapeRequest{}, [&](std::string_view p) {
+    got.append(p);
+    return true;
+  }),
+               std::runtime_error);
+  EXPECT_EQ(got, "partial");
 }
 
 }  // namespace
