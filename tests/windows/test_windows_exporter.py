@@ -5,8 +5,10 @@ serves /metrics on 127.0.0.1 (an ephemeral port, learned from its
 'listening' log line as every other test does), the payload passes
 `promtool check metrics` and describes the exporter's own process; POST
 /-/reload reloads (Windows has no SIGHUP); Ctrl+C (Wine turns SIGINT into
-CTRL_C_EVENT) stops it cleanly; a web config asking for TLS or basic auth,
-which the Windows build does not have, is refused with its reason.
+CTRL_C_EVENT) stops it cleanly; as a service (--windows.service) Wine's
+service control manager starts it, it serves, and `sc stop` stops it; a web
+config asking for TLS or basic auth, which the Windows build does not have,
+is refused with its reason.
 """
 import os
 import signal
@@ -56,6 +58,32 @@ class WindowsExporterTest(harness.IntegrationTest):
         e.proc.send_signal(signal.SIGINT)
         self.assertEqual(e.proc.wait(30), 0, e.log.text())
         e.log.wait_for(r'msg="?shutting down"? signal=CTRL_C_EVENT', 5, "the clean shutdown's log line")
+
+    def sc(self, *args):
+        """Wine's sc.exe; its output (sc exits 0 for most failures too)."""
+        r = subprocess.run([*harness.shlex.split(os.environ["PROCTREE_EMULATOR"]), "sc", *args],
+                           stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        return r.stdout.decode("utf-8", "replace")
+
+    def test_runs_as_a_windows_service(self):
+        name = f"proctree_test_{os.getpid()}"
+        port = harness.free_port()
+        exe = "Z:" + os.path.abspath(harness.exporter_binary()).replace("/", "\\")
+        self.sc("create", name, "binPath=", f"{exe} --windows.service --web.listen-address=127.0.0.1:{port}")
+        self.addCleanup(self.sc, "delete", name)
+        self.addCleanup(self.sc, "stop", name)
+        self.sc("start", name)
+        url = f"http://127.0.0.1:{port}/metrics"
+
+        def served():
+            try:
+                return harness.http(url, timeout=10).status == 200
+            except OSError:
+                return False
+        harness.poll(served, START_TIMEOUT, "the service's /metrics")
+        self.assertIn("RUNNING", self.sc("query", name))
+        self.sc("stop", name)
+        harness.poll(lambda: "STOPPED" in self.sc("query", name), 30, "the service to stop")
 
     def check_refused(self, web_config, reason):
         d = self.make_tmpdir()
