@@ -17,10 +17,6 @@ constexpr double kFiletimeTicksPerSecond = 1e7;
 constexpr std::uint32_t kReady = 1, kRunning = 2, kStandby = 3, kWaiting = 5, kDeferredReady = 7;
 constexpr std::uint32_t kSuspended = 5;
 
-const SpiThread* ThreadsOf(const SpiProcess& e) {
-  return reinterpret_cast<const SpiThread*>(reinterpret_cast<const unsigned char*>(&e) + sizeof(SpiProcess));
-}
-
 template <typename... Fields>
 void Mark(FieldState st, Fields&... f) {
   (f.mark(st), ...);
@@ -61,19 +57,19 @@ void FillIo(const SpiProcess& e, ProcessSample* s) {
 
 }  // namespace
 
-bool ForEachProcess(const void* buf, std::size_t size, const std::function<void(const SpiProcess&)>& fn) {
+bool ForEachProcess(const void* buf, std::size_t size, const std::function<void(const SpiEntry&)>& fn) {
   const auto* base = static_cast<const unsigned char*>(buf);
   std::size_t at = 0;
+  SpiEntry e;
   for (;;) {
     if (size < sizeof(SpiProcess) || at > size - sizeof(SpiProcess)) return false;
-    const auto* e = reinterpret_cast<const SpiProcess*>(base + at);
-    const std::size_t threads_bytes = static_cast<std::size_t>(e->number_of_threads) * sizeof(SpiThread);
+    std::memcpy(&e.process, base + at, sizeof(SpiProcess));
+    e.threads = base + at + sizeof(SpiProcess);
+    const std::size_t threads_bytes = static_cast<std::size_t>(e.process.number_of_threads) * sizeof(SpiThread);
     if (threads_bytes > size - at - sizeof(SpiProcess)) return false;
-    fn(*e);
-    if (e->next_entry_offset == 0) return true;
-    // Entries are 8-byte aligned and move forward; anything else is not a chain.
-    if (e->next_entry_offset % 8 != 0) return false;
-    at += e->next_entry_offset;
+    fn(e);
+    if (e.process.next_entry_offset == 0) return true;
+    at += e.process.next_entry_offset;  // forward only: an offset is unsigned
   }
 }
 
@@ -81,26 +77,28 @@ double FiletimeToUnixSeconds(std::int64_t filetime) {
   return static_cast<double>(filetime - kUnixEpochAsFiletime) / kFiletimeTicksPerSecond;
 }
 
-ProcessState StateOf(const SpiProcess& e) {
-  if (e.number_of_threads == 0) return ProcessState::kZombie;
-  const SpiThread* t = ThreadsOf(e);
+ProcessState StateOf(const SpiEntry& entry) {
+  if (entry.process.number_of_threads == 0) return ProcessState::kZombie;
   bool all_suspended = true;
-  for (std::uint32_t i = 0; i < e.number_of_threads; ++i) {
-    const std::uint32_t st = t[i].thread_state;
+  SpiThread t;
+  for (std::uint32_t i = 0; i < entry.process.number_of_threads; ++i) {
+    std::memcpy(&t, entry.threads + i * sizeof(SpiThread), sizeof t);
+    const std::uint32_t st = t.thread_state;
     if (st == kReady || st == kRunning || st == kStandby || st == kDeferredReady) return ProcessState::kRunning;
-    all_suspended = all_suspended && st == kWaiting && t[i].wait_reason == kSuspended;
+    all_suspended = all_suspended && st == kWaiting && t.wait_reason == kSuspended;
   }
   return all_suspended ? ProcessState::kStopped : ProcessState::kSleeping;
 }
 
-void FillSample(const SpiProcess& e, const ScanRequest& req, double boot_time, ProcessSample* s) {
+void FillSample(const SpiEntry& entry, const ScanRequest& req, double boot_time, ProcessSample* s) {
+  const SpiProcess& e = entry.process;
   s->pid = static_cast<std::int64_t>(e.unique_process_id);
   s->ppid = static_cast<std::int64_t>(e.inherited_from_unique_process_id);
   if (e.image_name.buffer && e.image_name.length)
     s->comm = Utf16ToUtf8(std::u16string_view(e.image_name.buffer, e.image_name.length / 2));
   else if (s->pid == 0)
     s->comm = "System Idle Process";  // the kernel gives it no name; psutil's
-  s->state = StateOf(e);
+  s->state = StateOf(entry);
   s->start_time_ticks = static_cast<std::uint64_t>(std::max<std::int64_t>(e.create_time, 0));
   s->start_time_seconds = e.create_time > 0 ? FiletimeToUnixSeconds(e.create_time) : boot_time;
   FillStat(e, s);

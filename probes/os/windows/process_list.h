@@ -63,9 +63,16 @@ struct SpiThread {
 };
 static_assert(sizeof(SpiThread) == 80, "SYSTEM_THREAD_INFORMATION is 0x50 bytes on x64");
 
+// One entry, copied out of the buffer (Wine does not align entries to 8
+// bytes), and where its thread records start.
+struct SpiEntry {
+  SpiProcess process;
+  const unsigned char* threads;  // process.number_of_threads SpiThread records, maybe unaligned
+};
+
 // Calls fn for each entry that lies wholly inside buf[0, size) (its threads
 // too); false when the chain left the buffer (a torn or short answer).
-bool ForEachProcess(const void* buf, std::size_t size, const std::function<void(const SpiProcess&)>& fn);
+bool ForEachProcess(const void* buf, std::size_t size, const std::function<void(const SpiEntry&)>& fn);
 
 // Seconds since the unix epoch of a FILETIME.
 double FiletimeToUnixSeconds(std::int64_t filetime);
@@ -73,11 +80,11 @@ double FiletimeToUnixSeconds(std::int64_t filetime);
 // Fills everything the entry has for the groups `req` asks; exe (which needs
 // OpenProcess) is left to the probe. boot_time: the start of pids 0 and 4,
 // whose create time is 0.
-void FillSample(const SpiProcess& e, const ScanRequest& req, double boot_time, ProcessSample* s);
+void FillSample(const SpiEntry& e, const ScanRequest& req, double boot_time, ProcessSample* s);
 
 // running (a thread ready or on a CPU), stopped (every thread suspended),
 // zombie (no thread left: an exited process its handles keep listed), sleeping.
-ProcessState StateOf(const SpiProcess& e);
+ProcessState StateOf(const SpiEntry& e);
 
 }  // namespace win
 }  // namespace proctree

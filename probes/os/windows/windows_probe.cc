@@ -105,7 +105,7 @@ ScanResult WindowsProbe::Scan(const ScanRequest& req, ScanErrors& errors) const 
   ScanResult result;
   std::size_t bytes = 0;
   if (!QueryProcessList(errors, &bytes)) return result;
-  if (!win::ForEachProcess(buf_.data(), bytes, [&](const win::SpiProcess& e) {
+  if (!win::ForEachProcess(buf_.data(), bytes, [&](const win::SpiEntry& e) {
         if (result.deadline_exceeded) return;
         if (req.deadline && std::chrono::steady_clock::now() >= *req.deadline) {
           result.deadline_exceeded = true;
@@ -125,8 +125,8 @@ std::optional<ProcessSample> WindowsProbe::SampleSelf(const ScanRequest& req, Sc
   if (!QueryProcessList(errors, &bytes)) return std::nullopt;
   const auto self = static_cast<std::uintptr_t>(::GetCurrentProcessId());
   std::optional<ProcessSample> out;
-  win::ForEachProcess(buf_.data(), bytes, [&](const win::SpiProcess& e) {
-    if (e.unique_process_id != self) return;
+  win::ForEachProcess(buf_.data(), bytes, [&](const win::SpiEntry& e) {
+    if (e.process.unique_process_id != self) return;
     ProcessSample s;
     win::FillSample(e, req, boot_time_, &s);
     if (req.groups.has(FieldGroup::kExe) && !ReadExe(&s, errors)) return;
