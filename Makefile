@@ -24,9 +24,9 @@ run: build
 # The whole suite, as CI runs it: the release build's tests, the soak, then the
 # same tests under ASan+UBSan and under TSan, a fuzz smoke run of every target,
 # the container image built, run and checked, and the Debian package built,
-# installed, run and purged. `make test-fast` is the first step alone
+# installed, run and purged, and the Windows build's tests under Wine. `make test-fast` is the first step alone
 # (everything but the soak, a few minutes); `make soak` the second.
-test: test-fast soak test-asan test-tsan fuzz-smoke container-test package-test
+test: test-fast soak test-asan test-tsan fuzz-smoke container-test package-test test-windows
 	@echo "make test: every step passed"
 
 test-fast: build
@@ -123,3 +123,18 @@ install: deps
 # purged; lintian and systemd-analyze verify on it (tests/package/).
 package-test: deb
 	BUILD_DIR=$(BUILD_DIR) /usr/bin/python3 tests/package/test_package.py
+
+# The Windows build (issue #17): proctree_exporter.exe cross-built with Debian's
+# MinGW-w64 against dependencies cross-built from Debian 12's sources (cached in
+# $(WINDOWS_BUILD_DIR)/_deps), and its tests run under Wine (scripts/test-windows.sh).
+WINDOWS_BUILD_DIR ?= build-windows
+.PHONY: windows-build test-windows
+windows-build:
+	@scripts/install-deps.sh --windows
+	@JOBS=$(JOBS) scripts/build-windows-deps.sh $(WINDOWS_BUILD_DIR)/_deps
+	@cmake -S . -B $(WINDOWS_BUILD_DIR) -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-mingw64.cmake \
+	  -DPROCTREE_WINDOWS_DEPS=$(abspath $(WINDOWS_BUILD_DIR))/_deps/prefix -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(WINDOWS_BUILD_DIR) -j $(JOBS)
+
+test-windows: windows-build
+	scripts/test-windows.sh $(WINDOWS_BUILD_DIR)

@@ -9,5 +9,4 @@ find_library(CRYPT_LIBRARY crypt REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
-set(PROCTREE_SOCKET_LIBS "")
 set(PROCTREE_OS_FILES posix)  # *_posix.cc: the POSIX side of a platform difference

@@ -14,10 +14,9 @@ find_package(re2 CONFIG REQUIRED)
 # The name the Linux build's pkg-config gives re2.
 add_library(PkgConfig::RE2 INTERFACE IMPORTED)
 target_link_libraries(PkgConfig::RE2 INTERFACE re2::re2)
-# Vista's socket API (inet_pton) and later.
+# Windows 10's API (inet_pton needs at least Vista's).
 # _POSIX_THREAD_SAFE_FUNCTIONS: MinGW's gmtime_r (over gmtime_s); __USE_MINGW_ANSI_STDIO:
 # C99 printf (%zu), not msvcrt's.
 add_compile_definitions(_WIN32_WINNT=0x0A00 WINVER=0x0A00 WIN32_LEAN_AND_MEAN NOMINMAX _POSIX_THREAD_SAFE_FUNCTIONS=200112L
   __USE_MINGW_ANSI_STDIO=1)
-set(PROCTREE_SOCKET_LIBS ws2_32)
 set(PROCTREE_OS_FILES windows)  # *_windows.cc: the Windows side of a platform difference

@@ -53,7 +53,9 @@ bool GlobMatches(const std::string& p, const std::string& s) {
         std::size_t end = 0;
         ok = InBracket(p, pi + 1, static_cast<unsigned char>(s[si]), &end);
         if (end) next = end; else ok = s[si] == '[';
-      } else if (p[pi] == '\\' && pi + 1 < p.size()) {
+      } else if (p[pi] == '\\' && pi + 1 == p.size()) {
+        return false;  // a pattern ending in a lone backslash matches nothing (as glibc's)
+      } else if (p[pi] == '\\') {
         ok = p[pi + 1] == s[si];
         next = pi + 2;
       } else {

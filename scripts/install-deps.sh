@@ -2,13 +2,14 @@
 # Installs the Debian 12 packages the build and the tests need, only those
 # missing, so `make run` and `make test` work on a fresh machine as root.
 #
-#   scripts/install-deps.sh [--build | --container | --package | --bench]
+#   scripts/install-deps.sh [--build | --container | --package | --bench | --windows]
 #
 # --build (also PROCTREE_DEPS=build, which reaches it through `make build`):
 # only what compiles the exporter, for the container image's build stage.
 # --container: only what `make container-test` adds (buildah, podman, ...).
 # --package: only what `make deb` and `make package-test` add (lintian, ...).
 # --bench: only what `make bench` adds (the peers it compares with, gnuplot for its plot).
+# --windows: only what `make test-windows` needs (MinGW-w64, wine64, ...).
 set -euo pipefail
 
 packages=(
@@ -41,6 +42,14 @@ case ${1:-${PROCTREE_DEPS:-all}} in
       dpkg-dev debian-archive-keyring
       libssl-dev libcrypt-dev
     ) ;;
+  windows | --windows)
+    # `make test-windows`: the MinGW-w64 cross toolchain (posix threads) and
+    # Debian's MinGW zlib; wine64 to run the .exe (Debian's loader, no `wine`
+    # without the recommended package); apt-get source and dpkg-source for the
+    # dependencies' Debian sources, perl, python3 and unicode-data for re2's
+    # generated tables, libgtest-dev's sources, promtool for the end-to-end check.
+    packages=(g++-mingw-w64-x86-64-posix libz-mingw-w64-dev wine64 cmake make
+              dpkg-dev debian-archive-keyring perl python3 unicode-data libgtest-dev prometheus) ;;
   package | --package)
     # `make deb` and `make package-test`: the man page from --help, lintian,
     # dpkg-shlibdeps (dpkg-dev) and file for CPack, systemd-analyze, and
@@ -55,7 +64,7 @@ case ${1:-${PROCTREE_DEPS:-all}} in
     # runc, a debootstrapped base image), and the test's promtool and python3.
     packages=(buildah podman runc debootstrap prometheus python3) ;;
   *)
-    echo "usage: $0 [--build | --container | --package | --bench]" >&2
+    echo "usage: $0 [--build | --container | --package | --bench | --windows]" >&2
     exit 2 ;;
 esac
 

@@ -61,6 +61,8 @@ int RunAsService(int argc, char** argv, MainFn run) {
   // "\n" into "\r\n", which Prometheus' text format does not allow.
   _setmode(_fileno(stdout), _O_BINARY);
   _setmode(_fileno(stderr), _O_BINARY);
+  // And the log unbuffered, as C says stderr is: msvcrt buffers it when it is a pipe.
+  std::setvbuf(stderr, nullptr, _IONBF, 0);
   bool service = false;
   for (int i = 0; i < argc; ++i) {
     if (i > 0 && std::strcmp(argv[i], kServiceFlag) == 0) {

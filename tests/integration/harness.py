@@ -18,6 +18,7 @@ Environment (set by tests/integration/CMakeLists.txt):
 import os
 import re
 import selectors
+import shlex
 import shutil
 import signal
 import socket
@@ -49,6 +50,11 @@ def env_path(name):
 
 def exporter_binary():
     return env_path("PROCTREE_EXPORTER")
+
+
+def exporter_command():
+    """The exporter's argv[0..]: PROCTREE_EMULATOR (the Windows build's wine64) before the binary."""
+    return shlex.split(os.environ.get("PROCTREE_EMULATOR", "")) + [exporter_binary()]
 
 
 def workload_binary():
@@ -191,7 +197,7 @@ class Exporter:
     """A running proctree_exporter on 127.0.0.1 with an ephemeral port."""
 
     def __init__(self, extra_args=(), timeout=15):
-        self.args = [exporter_binary(), "--web.listen-address=127.0.0.1:0", *extra_args]
+        self.args = [*exporter_command(), "--web.listen-address=127.0.0.1:0", *extra_args]
         self.proc = subprocess.Popen(self.args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         self.log = LineCollector(self.proc.stderr)
