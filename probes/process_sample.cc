@@ -51,6 +51,11 @@ void CopyGroups(const ProcessSample& from, FieldGroups groups, ProcessSample* to
     to->cmdline_cut = from.cmdline_cut;
   }
   if (groups.has(FieldGroup::kCgroup)) to->cgroup = from.cgroup;
+  if (groups.has(FieldGroup::kSchedstat)) {
+    to->sched_run_seconds = from.sched_run_seconds;
+    to->sched_wait_seconds = from.sched_wait_seconds;
+  }
+  if (groups.has(FieldGroup::kOomScoreAdj)) to->oom_score_adj = from.oom_score_adj;
 }
 
 }  // namespace proctree

@@ -148,8 +148,9 @@ int ReportConfigValid(const Flags& flags, ConfigHolder& config) {
   const SelfView self = InspectSelf(flags.procfs);
   Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())},
                   ExporterFacts{self.capabilities, self.pid_namespace});
-  const std::string payload = MakeScrape(flags, config, scraper)(ScrapeRequest{});
-  std::fputs(FormatSeriesEstimate(CountSeries(payload), config.Get()->config.top_n).c_str(), stdout);
+  StringSink payload;
+  MakeScrape(flags, config, scraper)(ScrapeRequest{}, payload);
+  std::fputs(FormatSeriesEstimate(CountSeries(payload.text), config.Get()->config.top_n).c_str(), stdout);
   return 0;
 }
 

@@ -34,6 +34,12 @@ class ByteSink {
   virtual void Write(std::string_view bytes) = 0;
 };
 
+// The whole text in one string: --once, --config.check, tests.
+struct StringSink : ByteSink {
+  std::string text;
+  void Write(std::string_view bytes) override { text.append(bytes); }
+};
+
 class TextWriter {
  public:
   // Bytes a bounded writer holds before it hands them to its sink.

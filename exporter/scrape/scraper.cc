@@ -336,10 +336,7 @@ ExporterState Scraper::State(const Scanned& scanned, const Selected& selected, c
 }
 
 std::string Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const ScrapeOptions& opts) {
-  struct StringSink : ByteSink {
-    std::string text;
-    void Write(std::string_view bytes) override { text.append(bytes); }
-  } sink;
+  StringSink sink;
   Scrape(rc, reload, opts, sink);
   return std::move(sink.text);
 }
