@@ -40,13 +40,11 @@ ExporterFacts LearnAboutSelf(const std::string& procfs) {
   const SelfView self = InspectSelf(procfs);
   ExporterFacts facts;
   facts.capabilities = self.capabilities;
-  const auto& c = self.capabilities;
-  const auto yes = [](bool held) { return held ? "1" : "0"; };
-  if (c.size() == 3) {  // Linux: CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, CAP_DAC_OVERRIDE
-    log::Info("capabilities", {{"uid", std::to_string(self.euid)}, {c.at(0).first, yes(c.at(0).second)},
-                               {c.at(1).first, yes(c.at(1).second)}, {c.at(2).first, yes(c.at(2).second)}});
-  } else {  // Windows: SeDebugPrivilege
-    for (const auto& [name, held] : c) log::Info("capabilities", {{name, yes(held)}});
+  if (!self.capabilities.empty()) {  // Linux: CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, ...; Windows: SeDebugPrivilege
+    const std::string uid = std::to_string(self.euid);
+    std::vector<log::Field> fields{{"uid", uid}};
+    for (const auto& [name, held] : self.capabilities) fields.emplace_back(name, held ? "1" : "0");
+    log::Write(log::Level::kInfo, "capabilities", fields);
   }
   for (const auto& note : self.privilege_notes) (note.warn ? log::Warn : log::Info)(note.message, {});
   facts.pid_namespace = self.pid_namespace;

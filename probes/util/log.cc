@@ -94,7 +94,10 @@ void Configure(Level level, Format format) {
 
 bool Enabled(Level level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
 
-void Write(Level level, std::string_view msg, Fields fields) {
+namespace {
+
+template <class Range>
+void WriteFields(Level level, std::string_view msg, const Range& fields) {
   if (!Enabled(level)) return;
   std::string line;
   line.reserve(128);
@@ -127,5 +130,10 @@ void Write(Level level, std::string_view msg, Fields fields) {
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
+
+}  // namespace
+
+void Write(Level level, std::string_view msg, Fields fields) { WriteFields(level, msg, fields); }
+void Write(Level level, std::string_view msg, const std::vector<Field>& fields) { WriteFields(level, msg, fields); }
 
 }  // namespace proctree::log

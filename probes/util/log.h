@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace proctree::log {
 
@@ -16,8 +17,11 @@ bool ParseFormat(std::string_view s, Format* out);
 void Configure(Level level, Format format);
 bool Enabled(Level level);
 
-using Fields = std::initializer_list<std::pair<std::string_view, std::string_view>>;
+using Field = std::pair<std::string_view, std::string_view>;
+using Fields = std::initializer_list<Field>;
 void Write(Level level, std::string_view msg, Fields fields = {});
+// Fields known only at run time (the capabilities a module reports).
+void Write(Level level, std::string_view msg, const std::vector<Field>& fields);
 
 inline void Debug(std::string_view msg, Fields f = {}) { Write(Level::kDebug, msg, f); }
 inline void Info(std::string_view msg, Fields f = {}) { Write(Level::kInfo, msg, f); }

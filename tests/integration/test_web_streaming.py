@@ -64,7 +64,8 @@ class StreamingTest(harness.IntegrationTest):
     def setUpClass(cls):
         root = os.path.join(cls.make_class_tmpdir(), "proc")
         web_harness.HeldProcfs(root, PIDS, held=())
-        cls.exporter = cls.start_class_exporter(f"--path.procfs={root}", "--web.disable-exporter-metrics")
+        cls.exporter = cls.start_class_exporter(f"--path.procfs={root}", "--web.disable-exporter-metrics",
+                                                harness.EVERY_PROCESS)
 
     def plain(self):
         head, body = get(self.exporter.port)

@@ -183,6 +183,7 @@ TEST(NoIoNoLimitsTree, ScrapeSaysUnsupportedAndLeavesTheFamiliesOut) {
   ASSERT_TRUE(ParseConfig(EmbeddedDefaultConfig(), "default.yml", ConfigSchemaContext{CatalogNames()}, &rc->config,
                           &error))
       << error;
+  rc->config.top_n = TopNPolicy{};  // every process with series, as every-process.yml: all three are looked at
   rc->enabled = EnabledFamilies::FromPolicy(rc->config.metrics);
   rc->selection = ProcessSelection::Compile(rc->config);
   Scraper scraper(*probe, BuildInfo{"test", "test", "linux"});
