@@ -13,6 +13,7 @@ must run as before with the feature reported unsupported.
 # ctest: TIMEOUT 240 RUN_SERIAL
 
 import os
+import signal
 import subprocess
 import unittest
 
@@ -20,7 +21,7 @@ import harness
 from test_permissions import UnprivilegedExporter
 
 CHILDREN = 500
-CPU_MS = 8
+CPU_MS = 30  # so the ~1 ms of exit teardown no record holds stays under 5% of wait4's rusage
 WRITE_BYTES = 8192
 SCRAPE_SETTLE = 30  # seconds to wait for the records of the last exits to be drained
 
@@ -89,6 +90,7 @@ class ExitAccountingTest(harness.IntegrationTest):
         cpu = total(after, "proctree_group_cpu_seconds_total", group="burners")
         self.assertLessEqual(cpu, done["rusage_cpu"] * 1.0001, done)
         self.assertGreaterEqual(cpu, done["self_cpu"] * 0.95, done)
+        self.assertGreaterEqual(cpu, done["rusage_cpu"] * 0.95, done)  # the issue's bar: within 5% of rusage
         self.assertAlmostEqual(total(after, "proctree_group_exited_cpu_seconds_total", group="burners"), cpu,
                                delta=1e-6)
         # Bytes passed to write(2) are exact. Storage write bytes are what the
@@ -113,7 +115,14 @@ class ExitAccountingTest(harness.IntegrationTest):
             "--config.file=" + self.config("exits: {enabled: true, receive_buffer_bytes: 4096}\n"))
         burst = Burst(self, self.dir, CHILDREN, 0, 0)
         self.scrape(exporter)
-        burst.run()
+        # The listener stalled (the test stops its own exporter) while 500 exits
+        # arrive: whether a running listener keeps up with a burst depends on
+        # the scheduler, a stalled one overflows a 4 KiB buffer every time.
+        os.kill(exporter.proc.pid, signal.SIGSTOP)
+        try:
+            burst.run()
+        finally:
+            os.kill(exporter.proc.pid, signal.SIGCONT)
 
         def lost():
             _, s = self.scrape(exporter)
