@@ -36,6 +36,8 @@ import subprocess
 import sys
 import time
 
+from bench_report import git_revision as _git_revision, loadavg
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TARGET_SRC = os.path.join(REPO, "tests", "bench", "smaps_stall_target.c")
 DEFAULT_DOC = os.path.join(REPO, "docs", "benchmarks-log.md")
@@ -216,22 +218,6 @@ def machine_info():
     return {"nproc": os.cpu_count(), "kernel": platform.release(), "cpu": model, "max_map_count": mmc}
 
 
-def loadavg():
-    try:
-        with open("/proc/loadavg") as f:
-            return " ".join(f.read().split()[:3])
-    except OSError:
-        return "?"
-
-
-def git_revision():
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                              check=True).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(REPO, "build", "bench"))
@@ -265,7 +251,7 @@ def main():
                   f"{us(r['idle']['max_ns'])} µs, rollup {us(r['w_rollup']['max_ns'])} µs, "
                   f"smaps {us(r['w_smaps']['max_ns'])} µs", flush=True)
     table = fmt(results, args.reads, args.seconds)
-    info.update(rev=git_revision(), load_before=load_before, load_after=loadavg(), reads=args.reads,
+    info.update(rev=_git_revision(REPO), load_before=load_before, load_after=loadavg(), reads=args.reads,
                 seconds=args.seconds, notes=args.note, gap_us=args.gap_us, fifo=all(r["fifo"] for r in results),
                 command="python3 " + shlex.join([os.path.relpath(os.path.abspath(sys.argv[0]), REPO)] + sys.argv[1:]))
     print()
