@@ -35,12 +35,21 @@ class ExitBook {
   // a thread of a live process, or a zombie: kept until the process is gone).
   std::vector<ExitedProcess> Take(std::vector<ExitRecord> records, const std::vector<ProcessSample>& ps);
 
- private:
-  struct Pending {
+ struct Pending {
     TreeCounters own;
     bool has_leader = false;
     ExitRecord leader;  // the record of the thread whose tid is the pid
   };
+
+ private:
+  struct Live;
+  struct Gone;
+  static Live IndexLive(const std::vector<ProcessSample>& ps);
+  Gone SumByProcess(std::vector<ExitRecord> records, const Live& live);
+  void SettlePending(const Live& live, Gone* gone);
+  std::vector<ExitedProcess> WithParents(const Gone& gone, const Live& live, std::vector<int>* parent_exit) const;
+  static void InheritLiveAncestors(const std::vector<int>& parent_exit, std::vector<ExitedProcess>* out);
+
   // Threads that exited while their process lived on, by process.
   std::unordered_map<ProcessKey, Pending, ProcessKeyHash> pending_;
   std::vector<ProcessKey> previous_;  // the last scan's processes, sorted
