@@ -84,7 +84,7 @@ CONFIG = """\
 metrics:
   allow: ["*"]
   deny: ["proctree_process_info", "*_memory_*", "*_context_switches_total",
-         "*_open_fds", "*_max_fds", "*_io_*"]
+         "*_open_fds", "*_max_fds", "*_io_*", "*_sched_*", "proctree_process_oom_score_adj"]
 unmatched:
   per_process: true
   group: auto
