@@ -52,7 +52,8 @@ int Transact(int sock, const Request& req, std::uint16_t* family_id) {
   for (int rounds = 0; rounds < 16; ++rounds) {
     const ssize_t got = ::recv(sock, buf, sizeof buf, 0);
     if (got < 0) return errno;
-    int n = static_cast<int>(got);
+    // Unsigned: NLMSG_OK compares it with the u32 nlmsg_len (clang's -Wsign-compare).
+    auto n = static_cast<unsigned int>(got);
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_type == NLMSG_ERROR) return -reinterpret_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
       if (!family_id || h->nlmsg_type != GENL_ID_CTRL) continue;
@@ -204,7 +205,7 @@ void TaskstatsListener::ReadAvailable(std::vector<char>& buf) {
       return;  // EAGAIN: read everything there was
     }
     const std::uint64_t now = BoottimeNs();
-    int left = static_cast<int>(n);
+    auto left = static_cast<unsigned int>(n);  // unsigned, as NLMSG_OK compares it with nlmsg_len
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf.data()); NLMSG_OK(h, left);
          h = NLMSG_NEXT(h, left))
       Keep(reinterpret_cast<const char*>(h), h->nlmsg_len, now);
