@@ -315,7 +315,8 @@ class PackageTest(unittest.TestCase):
 
     def check_capabilities_work(self, samples):
         caps = {s.labels["capability"]: s.value for s in harness.select(samples, "proctree_exporter_capability")}
-        self.assertEqual(caps, {"CAP_SYS_PTRACE": 1, "CAP_DAC_READ_SEARCH": 1, "CAP_DAC_OVERRIDE": 0})
+        # CAP_NET_ADMIN: the unit grants it for exit accounting (taskstats).
+        self.assertEqual(caps, {"CAP_SYS_PTRACE": 1, "CAP_DAC_READ_SEARCH": 1, "CAP_DAC_OVERRIDE": 0, "CAP_NET_ADMIN": 1})
         # This test runs as root: its io counters and open fds need both
         # capabilities from an exporter running as another user.
         me = str(os.getpid())
