@@ -319,18 +319,24 @@ class PackageTest(unittest.TestCase):
         self.assertEqual(caps, {"CAP_SYS_PTRACE": 1, "CAP_DAC_READ_SEARCH": 1, "CAP_DAC_OVERRIDE": 0, "CAP_NET_ADMIN": 1})
         # This test runs as root: its io counters and open fds need both
         # capabilities from an exporter running as another user.
-        me = str(os.getpid())
-        self.assertTrue(harness.select(samples, "proctree_process_io_bytes_total", pid=me),
-                        "no io series for a root process: CAP_SYS_PTRACE does not work")
-        self.assertTrue(harness.select(samples, "proctree_process_open_fds", pid=me),
-                        "no open_fds for a root process: CAP_DAC_READ_SEARCH does not work")
+        # The default config gives per-process series to the busiest processes
+        # (top_n): look at the root-owned user-space ones among them.
+        rows = [s.labels["pid"] for s in harness.select(samples, "proctree_process_info")
+                if s.labels.get("user") == "root" and s.labels.get("ppid") not in ("0", "2") and s.labels["pid"] != "2"]
+        self.assertTrue(rows, "no root process has per-process series")
+        # Without the capabilities none of them has either (a row may exit between the
+        # scan's two phases, so one with both is the proof).
+        with_io = [p for p in rows if harness.select(samples, "proctree_process_io_bytes_total", pid=p)]
+        self.assertTrue(with_io, f"no io series for root processes {rows}: CAP_SYS_PTRACE does not work")
+        self.assertTrue(any(harness.select(samples, "proctree_process_open_fds", pid=p) for p in with_io),
+                        f"no open_fds for root processes {rows}: CAP_DAC_READ_SEARCH does not work")
 
     def check_reload(self, unit, pid, port, lines):
         """A changed config.yml takes effect on the unit's ExecReload=."""
         url = f"http://127.0.0.1:{port}/metrics"
         self.assertTrue(harness.select(self.scrape(url), "proctree_process_nice"))
         config = self.read(CONFIG)
-        changed, n = re.subn(r"^  deny: \[\]", '  deny: ["proctree_process_nice"]', config, flags=re.M)
+        changed, n = re.subn(r"^  deny:$", "  deny:\n    - proctree_process_nice", config, flags=re.M)
         self.assertEqual(n, 1, "the default config's metrics.deny line moved")
         with open(self.path(CONFIG), "w") as f:
             f.write(changed)
