@@ -1,6 +1,7 @@
 #include "probes/tree/monotonic_sum.h"
 
 #include <algorithm>
+#include <iterator>
 #include <unordered_set>
 
 #include "probes/tree/exit_book.h"
@@ -55,7 +56,61 @@ TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
   return v;
 }
 
-ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const KeySet& exited, KeyMap* memo) const {
+void MemberTable::Assign(std::vector<SumMember> rows) {
+  std::sort(rows.begin(), rows.end(), [](const SumMember& a, const SumMember& b) { return a.key < b.key; });
+  rows_ = std::move(rows);
+}
+
+const SumMember* MemberTable::Find(const ProcessKey& key) const {
+  const auto it = std::lower_bound(rows_.begin(), rows_.end(), key,
+                                   [](const SumMember& m, const ProcessKey& k) { return m.key < k; });
+  return it != rows_.end() && it->key == key ? &*it : nullptr;
+}
+
+namespace {
+
+using Members = std::vector<const SumMember*>;
+
+Members SortedByKey(Members members) {
+  const auto by_key = [](const SumMember* a, const SumMember* b) { return a->key < b->key; };
+  std::sort(members.begin(), members.end(), by_key);
+  const auto same = [](const SumMember* a, const SumMember* b) { return a->key == b->key; };
+  members.erase(std::unique(members.begin(), members.end(), same), members.end());
+  return members;
+}
+
+const SumMember* FindIn(const Members& sorted, const ProcessKey& key) {
+  const auto it = std::lower_bound(sorted.begin(), sorted.end(), key,
+                                   [](const SumMember* m, const ProcessKey& k) { return m->key < k; });
+  return it != sorted.end() && (*it)->key == key ? *it : nullptr;
+}
+
+}  // namespace
+
+bool MonotonicSum::WasMember(const ProcessKey& key) const {
+  return std::binary_search(members_.begin(), members_.end(), key);
+}
+
+MonotonicSum::DepartedMap MonotonicSum::FindDeparted(const std::vector<ProcessKey>& now,
+                                                     const MemberTable& before) const {
+  std::vector<ProcessKey> gone;
+  std::set_difference(members_.begin(), members_.end(), now.begin(), now.end(), std::back_inserter(gone));
+  DepartedMap departed;
+  for (const ProcessKey& k : gone) {
+    Departed d;
+    if (const SumMember* last = before.Find(k)) {
+      d.parent = last->parent;
+      d.value = last->value;
+      d.absorbed = last->absorbed;
+    }
+    d.base = d.value;
+    departed.emplace(k, d);
+  }
+  return departed;
+}
+
+ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const DepartedMap& departed, const KeySet& exited,
+                                          KeyMap* memo) {
   // Memoized along each walk, so a whole chain that exited at once (N
   // members, each N-k exited parents up) costs N steps, not N^2/2. A key
   // maps to itself while its walk is under way: meeting it again is a cycle
@@ -68,7 +123,7 @@ ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const KeySet& exited, K
       break;
     }
     path.push_back(up);
-    up = last_.at(up).parent;
+    up = departed.at(up).parent;
   }
   for (const ProcessKey& k : path) (*memo)[k] = up;
   return up;
@@ -77,99 +132,90 @@ ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const KeySet& exited, K
 // A departed member's own part of its last value: io (which holds reaped
 // children's io too, unsaid how much) counts whole, so what is added is
 // never more than the process did; CPU and faults without the c* parts.
-MonotonicSum::BaseMap MonotonicSum::ApplyExits(const std::vector<const ExitedProcess*>& exits, ExitCredit* credit) {
+void MonotonicSum::ApplyExits(const std::vector<ProcessKey>& now, const std::vector<const ExitedProcess*>& exits,
+                              DepartedMap* departed, ExitCredit* credit) const {
   static constexpr double TreeCounters::*kWholeIo[] = {
       &TreeCounters::io_read, &TreeCounters::io_write, &TreeCounters::io_read_chars,
       &TreeCounters::io_write_chars, &TreeCounters::io_read_syscalls, &TreeCounters::io_write_syscalls};
-  BaseMap base;
   for (const ExitedProcess* e : exits) {
-    auto it = last_.find(e->key);
-    if (it == last_.end() && e->seen_before) continue;  // it was in another set
-    if (it != last_.end() && it->second.seen == epoch_) continue;  // still a member: not gone
-    if (it == last_.end()) {
-      it = last_.try_emplace(e->key).first;
+    auto it = departed->find(e->key);
+    if (it == departed->end()) {
+      // Still a member (not gone), or in another set.
+      if (e->seen_before || std::binary_search(now.begin(), now.end(), e->key)) continue;
+      it = departed->emplace(e->key, Departed{}).first;
       it->second.parent = e->parent;
-      it->second.seen = 0;
     }
-    Last& l = it->second;
-    TreeCounters own_last = l.value;
-    for (auto f : TreeCounters::kAll) own_last.*f -= l.absorbed.*f;
-    for (auto f : kWholeIo) own_last.*f = l.value.*f;
-    base[e->key] = l.value;
-    for (auto f : TreeCounters::kAll) l.value.*f += std::max(0.0, e->own.*f - own_last.*f);
+    Departed& d = it->second;
+    TreeCounters own_last = d.value;
+    for (auto f : TreeCounters::kAll) own_last.*f -= d.absorbed.*f;
+    for (auto f : kWholeIo) own_last.*f = d.value.*f;
+    for (auto f : TreeCounters::kAll) d.value.*f += std::max(0.0, e->own.*f - own_last.*f);
     if (credit) ++credit->exited[static_cast<std::size_t>(e->reason)];
   }
-  return base;
 }
 
-TreeCounters MonotonicSum::Update(const std::vector<SumMember>& members,
-                                  const std::function<bool(const ProcessKey&)>& alive,
-                                  const std::vector<const ExitedProcess*>& exits, ExitCredit* credit) {
-  const std::uint64_t epoch = ++epoch_;
-  for (const auto& m : members) {
-    auto [it, inserted] = last_.try_emplace(m.key);
-    Last& l = it->second;
-    // A member new to the set may bring reaped children's time with it; all of it counts as absorbed before.
-    l.absorbed_before = inserted ? m.absorbed : l.absorbed;
-    l.parent = m.parent;
-    l.value = m.value;
-    l.absorbed = m.absorbed;
-    l.seen = epoch;
-  }
-  const BaseMap base = ApplyExits(exits, credit);
-  auto is_member = [&](const ProcessKey& k) {
-    auto it = last_.find(k);
-    return it != last_.end() && it->second.seen == epoch;
-  };
-
-  // Departed members. An exited one is attributed to its nearest ancestor
-  // that is still a member, following the last parents of members that
-  // exited too (make -> sh -> gcc, where sh and gcc both finished between two
-  // scrapes: gcc's time went into sh's cutime and then into make's). The
-  // rest are carried at their last seen value.
-  std::vector<std::pair<ProcessKey, bool>> departed;  // key, still alive
-  for (const auto& [key, l] : last_)
-    if (l.seen != epoch) departed.emplace_back(key, alive(key));
+// Departed members. An exited one is attributed to its nearest ancestor
+// that is still a member, following the last parents of members that
+// exited too (make -> sh -> gcc, where sh and gcc both finished between two
+// scrapes: gcc's time went into sh's cutime and then into make's). The
+// rest are carried at their last seen value.
+void MonotonicSum::CarryDeparted(const std::vector<const SumMember*>& now, const MemberTable& before,
+                                 const DepartedMap& departed, const std::function<bool(const ProcessKey&)>& alive,
+                                 ExitCredit* credit) {
   KeySet exited;
-  for (const auto& [key, is_alive] : departed)
-    if (!is_alive) exited.insert(key);
-  // reaped_base: what reaped_by would be without exit records, so that
-  // credit gets only what the records added.
-  std::unordered_map<ProcessKey, TreeCounters, ProcessKeyHash> reaped_by, reaped_base;
+  for (const auto& [key, d] : departed)
+    if (!alive(key)) exited.insert(key);
+  struct Reaped {
+    TreeCounters gone, without_exits;  // without: what gone would be without exit records
+  };
+  std::unordered_map<ProcessKey, Reaped, ProcessKeyHash> reaped_by;
   KeyMap nearest;
-  for (const auto& [key, is_alive] : departed) {
-    const Last& l = last_.at(key);
-    if (is_alive) {
-      carry_ += l.value;  // moved out alive: its counters left with it
+  for (const auto& [key, d] : departed) {
+    if (!exited.count(key)) {
+      carry_ += d.value;  // moved out alive: its counters left with it
       continue;
     }
-    const auto b = base.find(key);
-    const ProcessKey up = NearestNotExited(l.parent, exited, &nearest);
-    if (is_member(up)) {
-      reaped_by[up] += l.value;
-      reaped_base[up] += b != base.end() ? b->second : l.value;
+    const ProcessKey up = NearestNotExited(d.parent, departed, exited, &nearest);
+    if (FindIn(now, up)) {
+      reaped_by[up].gone += d.value;
+      reaped_by[up].without_exits += d.base;
       continue;
     }
-    carry_ += l.value;  // nobody inside can have absorbed it
-    if (credit && b != base.end())
-      for (auto f : TreeCounters::kAll) credit->counters.*f += l.value.*f - b->second.*f;
+    carry_ += d.value;  // nobody inside can have absorbed it
+    if (credit)
+      for (auto f : TreeCounters::kAll) credit->counters.*f += d.value.*f - d.base.*f;
   }
-  for (const auto& [key, is_alive] : departed) last_.erase(key);
   auto shortfall = [](double gone_v, double now_v, double before_v) {
     return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
   };
-  for (const auto& [parent, gone] : reaped_by) {
-    const Last& p = last_.at(parent);
-    const TreeCounters& without = reaped_base[parent];
+  for (const auto& [parent, r] : reaped_by) {
+    const SumMember* p = FindIn(now, parent);
+    // A member new to the set may bring reaped children's time with it; all of it counts as absorbed before.
+    const SumMember* last = WasMember(parent) ? before.Find(parent) : nullptr;
+    const TreeCounters& absorbed_before = last ? last->absorbed : p->absorbed;
     for (auto f : TreeCounters::kAll) {
-      const double added = shortfall(gone.*f, p.absorbed.*f, p.absorbed_before.*f);
+      const double added = shortfall(r.gone.*f, p->absorbed.*f, absorbed_before.*f);
       carry_.*f += added;
-      if (credit) credit->counters.*f += added - shortfall(without.*f, p.absorbed.*f, p.absorbed_before.*f);
+      if (credit)
+        credit->counters.*f += added - shortfall(r.without_exits.*f, p->absorbed.*f, absorbed_before.*f);
     }
   }
+}
+
+TreeCounters MonotonicSum::Update(const std::vector<const SumMember*>& members, const MemberTable& before,
+                                  const std::function<bool(const ProcessKey&)>& alive,
+                                  const std::vector<const ExitedProcess*>& exits, ExitCredit* credit) {
+  const Members now = SortedByKey(members);
+  std::vector<ProcessKey> now_keys;
+  now_keys.reserve(now.size());
+  for (const SumMember* m : now) now_keys.push_back(m->key);
+  DepartedMap departed = FindDeparted(now_keys, before);
+  ApplyExits(now_keys, exits, &departed, credit);
+  CarryDeparted(now, before, departed, alive, credit);
+  members_ = std::move(now_keys);
 
   TreeCounters total = carry_;
-  for (const auto& m : members) total += m.value;
+  for (const SumMember* m : now) total += m->value;
   if (!first_) {
     for (auto f : TreeCounters::kAll) ClampUp(total.*f, carry_.*f, total_.*f);
   }

@@ -79,6 +79,7 @@ class TreeAggregator {
  private:
   std::vector<int> RootsToSum(const std::vector<ProcessSample>& ps, const std::vector<int>& roots) const;
 
+  MemberTable before_;  // the last scan's members, for every sum's departed ones
   std::unordered_map<ProcessKey, MonotonicSum, ProcessKeyHash> subtree_sums_;
   std::unordered_map<std::string, MonotonicSum> group_sums_;
   std::unordered_map<std::string, ExitCredit> group_exits_;

@@ -7,6 +7,8 @@
 #include <set>
 #include <vector>
 
+#include "tests/unit/driven_sum.h"
+
 namespace proctree {
 namespace {
 
@@ -71,7 +73,7 @@ TEST(MonotonicSumTest, MemberCountersSplitsOwnAndReapedParts) {
 }
 
 TEST(MonotonicSumTest, FirstUpdateIsThePlainSum) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   TreeCounters t = sum.Update({M(S(kP.pid, kP.start, {5, 0, 1, 0}, {100, 10})),
                                M(S(kC.pid, kC.start, {3, 0, 2, 0}, {50, 20}), kP)},
@@ -81,7 +83,7 @@ TEST(MonotonicSumTest, FirstUpdateIsThePlainSum) {
 }
 
 TEST(MonotonicSumTest, ChildReapedByMemberParentIsNotCarried) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   ExpectCounters(sum.Update({M(S(kP.pid, kP.start, {5, 0, 1, 0})), M(S(kC.pid, kC.start, {3, 0, 2, 0}), kP)},
                             alive),
@@ -96,7 +98,7 @@ TEST(MonotonicSumTest, ChildReapedByMemberParentIsNotCarried) {
 TEST(MonotonicSumTest, ChildWithItsOwnReapedChildrenReapedByMemberParent) {
   // C's value includes what C had reaped (cutime 4); P's cutime grows by
   // C's utime + cutime = 7 when P reaps C.
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   ExpectCounters(sum.Update({M(S(kP.pid, kP.start, {5, 0, 0, 0})), M(S(kC.pid, kC.start, {3, 4, 0, 0}), kP)},
                             alive),
@@ -107,7 +109,7 @@ TEST(MonotonicSumTest, ChildWithItsOwnReapedChildrenReapedByMemberParent) {
 }
 
 TEST(MonotonicSumTest, AutoReapedChildIsCarriedAtLastValue) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   sum.Update({M(S(kP.pid, kP.start, {5, 0, 1, 0})), M(S(kC.pid, kC.start, {3, 0, 2, 0}), kP)}, alive);
   // C exits and the kernel reaps it (SIGCHLD ignored): P's children times stay 0.
@@ -123,7 +125,7 @@ TEST(MonotonicSumTest, AutoReapedChildIsCarriedAtLastValue) {
 
 TEST(MonotonicSumTest, PartlyAbsorbedExitsCarryTheShortfall) {
   // Two children exit; P waited for C (3s) but C2 (4s) was auto-reaped.
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC, kC2}};
   ExpectCounters(sum.Update({M(S(kP.pid, kP.start, {5, 0, 0, 0})), M(S(kC.pid, kC.start, {3, 0, 0, 0}), kP),
                              M(S(kC2.pid, kC2.start, {4, 0, 0, 0}), kP)},
@@ -137,7 +139,7 @@ TEST(MonotonicSumTest, PartlyAbsorbedExitsCarryTheShortfall) {
 }
 
 TEST(MonotonicSumTest, MemberMovingOutAliveIsCarried) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   sum.Update({M(S(kP.pid, kP.start, {5, 0, 1, 0}, {100, 10})),
               M(S(kC.pid, kC.start, {3, 0, 2, 0}, {50, 20}), kP)},
@@ -150,7 +152,7 @@ TEST(MonotonicSumTest, MemberMovingOutAliveIsCarried) {
 
 TEST(MonotonicSumTest, ParentAndChildExitingTogetherAreBothCarried) {
   // S stays; P (a root of the set) and its child C both exit between scans.
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kS, kP, kC}};
   ExpectCounters(sum.Update({M(S(kS.pid, kS.start, {10, 0, 0, 0}, {1000, 0})),
                              M(S(kP.pid, kP.start, {5, 0, 1, 0}, {100, 10})),
@@ -166,7 +168,7 @@ TEST(MonotonicSumTest, ParentAndChildExitingTogetherAreBothCarried) {
 TEST(MonotonicSumTest, ParentReapedByMemberGrandparentChildCarried) {
   // G -> P -> C. P and C exit together; G waits for P (cutime += P's 5),
   // C went to init and is carried.
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kG, kP, kC}};
   ExpectCounters(sum.Update({M(S(kG.pid, kG.start, {10, 0, 0, 0})), M(S(kP.pid, kP.start, {5, 0, 0, 0}), kG),
                              M(S(kC.pid, kC.start, {3, 0, 0, 0}), kP)},
@@ -184,7 +186,7 @@ TEST(MonotonicSumTest, ChainReapedByMemberGrandparentIsNotDoubleCounted) {
   // utime 5 + cutime 3 = 8). Nothing ran in between, so the true total is
   // still 10 + 5 + 3 = 18 and G's absorbed growth (8) covers both P and C:
   // nothing is to be carried.
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kG, kP, kC}};
   ExpectCounters(sum.Update({M(S(kG.pid, kG.start, {10, 0, 0, 0}, {1000, 0})),
                              M(S(kP.pid, kP.start, {5, 0, 0, 0}, {100, 0}), kG),
@@ -199,7 +201,7 @@ TEST(MonotonicSumTest, ChainReapedByMemberGrandparentIsNotDoubleCounted) {
 }
 
 TEST(MonotonicSumTest, ClampKeepsTotalFromDropping) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP}};
   ExpectCounters(sum.Update({M(S(kP.pid, kP.start, {10, 0, 4, 0}, {100, 50}))}, alive), 10, 4, 100, 50);
   // Every counter of the only member goes down.
@@ -212,7 +214,7 @@ TEST(MonotonicSumTest, ClampKeepsTotalFromDropping) {
 }
 
 TEST(MonotonicSumTest, IoReapedByMemberParentIsNotCarried) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   sum.Update({M(S(kP.pid, kP.start, {}, {100, 10})), M(S(kC.pid, kC.start, {}, {50, 20}), kP)}, alive);
   alive.keys.erase(kC);
@@ -223,7 +225,7 @@ TEST(MonotonicSumTest, IoReapedByMemberParentIsNotCarried) {
 }
 
 TEST(MonotonicSumTest, IoOfAutoReapedChildIsCarried) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   sum.Update({M(S(kP.pid, kP.start, {}, {100, 10})), M(S(kC.pid, kC.start, {}, {50, 20}), kP)}, alive);
   alive.keys.erase(kC);
@@ -233,7 +235,7 @@ TEST(MonotonicSumTest, IoOfAutoReapedChildIsCarried) {
 }
 
 TEST(MonotonicSumTest, EmptySetAfterEverythingExitedKeepsTotal) {
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP}};
   sum.Update({M(S(kP.pid, kP.start, {5, 0, 1, 0}, {7, 9}))}, alive);
   alive.keys.clear();
@@ -257,7 +259,7 @@ TEST(MonotonicSumTest, FaultsAreAbsorbedContextSwitchesAreCarried) {
     s.involuntary_ctxt_switches.set(0);
     return s;
   };
-  MonotonicSum sum;
+  DrivenSum sum;
   Alive alive{{kP, kC}};
   TreeCounters t = sum.Update({M(sample(kP.pid, kP.start, 100, 0, 10)), M(sample(kC.pid, kC.start, 40, 0, 7), kP)}, alive);
   EXPECT_DOUBLE_EQ(t.minor_faults, 140);

@@ -13,6 +13,7 @@
 #include "exporter/metrics/text_writer.h"
 #include "exporter/metrics/tree_families.h"
 #include "probes/tree/monotonic_sum.h"
+#include "tests/unit/driven_sum.h"
 #include "probes/tree/process_tree.h"
 #include "probes/tree/tree_aggregation.h"
 
@@ -201,7 +202,7 @@ TEST(TreeDepthBound, WholeChainExitingAtOnceResolvesLinearly) {
     m.value.cpu_user = 1;
     members.push_back(m);
   }
-  MonotonicSum sum;
+  DrivenSum sum;
   const auto everyone = [](const ProcessKey&) { return true; };
   EXPECT_DOUBLE_EQ(sum.Update(members, everyone).cpu_user, kLevels);
 
