@@ -109,6 +109,7 @@ std::shared_ptr<const ProcessSelection> ProcessSelection::Compile(const Config& 
 }
 
 std::vector<ProcessFacts> ProcessSelection::Facts(const std::vector<ProcessSample>& ps, UserNames& users) const {
+  if (selectors_.empty() && roots_.empty() && !need_user_ && !need_cmdline_ && !need_cgroup_) return {};
   std::vector<ProcessFacts> facts(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) {
     const ProcessSample& s = ps[i];

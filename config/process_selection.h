@@ -41,6 +41,9 @@ class ProcessSelection {
   // A selector's cmdline regex needs the whole command line, not just what a label keeps.
   bool MatchesCmdline() const { return match_cmdline_; }
 
+  // Empty when nothing reads them: no selector, no tree root, no label that
+  // needs a fact (the embedded default; 1.6 MB of empty strings at 10,000
+  // processes otherwise). Facts() is what Assign, Roots and labels take.
   std::vector<ProcessFacts> Facts(const std::vector<ProcessSample>& ps, UserNames& users) const;
   std::vector<Assignment> Assign(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
                                  const ProcessTree& tree) const;

@@ -236,6 +236,7 @@ bool StartExitAccounting(const ExitsPolicy& policy, Probe& probe) {
 
 int ExporterMain(int argc, char** argv) {
   LimitMallocArenas();  // before any thread starts (malloc_arenas.h says why)
+  FixMmapThreshold();
   Flags flags;
   if (const auto exit_code = ParseCommandLine(argc, argv, &flags)) return *exit_code;
   if (flags.health_check_url) return HealthCheck(flags);

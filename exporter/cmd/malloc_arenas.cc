@@ -21,4 +21,16 @@ int LimitMallocArenas(int max) {
 #endif
 }
 
+std::size_t FixMmapThreshold(std::size_t bytes) {
+#if defined(__GLIBC__)
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_")) return 0;
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  if (tunables && std::strstr(tunables, "glibc.malloc.mmap_threshold")) return 0;
+  return mallopt(M_MMAP_THRESHOLD, static_cast<int>(bytes)) == 1 ? bytes : 0;
+#else
+  (void)bytes;
+  return 0;
+#endif
+}
+
 }  // namespace proctree

@@ -20,7 +20,7 @@ void ClampUp(double& total, double& carry, double previous) {
 }
 }  // namespace
 
-TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
+TreeCounters MemberCounters(const ProcessSample& s, ReapedPart* reaped) {
   TreeCounters v;
   v.cpu_user = Get(s.cpu_user_seconds) + Get(s.children_user_seconds);
   v.cpu_system = Get(s.cpu_system_seconds) + Get(s.children_system_seconds);
@@ -36,24 +36,26 @@ TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed) {
   v.io_write_syscalls = GetU(s.io_write_syscalls);
   v.sched_run = Get(s.sched_run_seconds);
   v.sched_wait = Get(s.sched_wait_seconds);
-  // What reaped children moved into this process. The kernel folds a reaped
-  // child's times and faults into c*time/c*flt, and its io (all four io
-  // figures) into the parent's own; it does not say which part of io came
-  // from children, so all of it may have. An over-estimate only means less
-  // is carried, and the clamp still keeps the total from dropping. Context
-  // switches and schedstat times are never folded into a parent.
-  *absorbed = TreeCounters{};
-  absorbed->cpu_user = Get(s.children_user_seconds);
-  absorbed->cpu_system = Get(s.children_system_seconds);
-  absorbed->minor_faults = GetU(s.children_minor_faults);
-  absorbed->major_faults = GetU(s.children_major_faults);
-  absorbed->io_read = v.io_read;
-  absorbed->io_write = v.io_write;
-  absorbed->io_read_chars = v.io_read_chars;
-  absorbed->io_write_chars = v.io_write_chars;
-  absorbed->io_read_syscalls = v.io_read_syscalls;
-  absorbed->io_write_syscalls = v.io_write_syscalls;
+  reaped->cpu_user = Get(s.children_user_seconds);
+  reaped->cpu_system = Get(s.children_system_seconds);
+  reaped->minor_faults = GetU(s.children_minor_faults);
+  reaped->major_faults = GetU(s.children_major_faults);
   return v;
+}
+
+TreeCounters Absorbed(const TreeCounters& value, const ReapedPart& reaped) {
+  TreeCounters a;
+  a.cpu_user = reaped.cpu_user;
+  a.cpu_system = reaped.cpu_system;
+  a.minor_faults = reaped.minor_faults;
+  a.major_faults = reaped.major_faults;
+  a.io_read = value.io_read;
+  a.io_write = value.io_write;
+  a.io_read_chars = value.io_read_chars;
+  a.io_write_chars = value.io_write_chars;
+  a.io_read_syscalls = value.io_read_syscalls;
+  a.io_write_syscalls = value.io_write_syscalls;
+  return a;
 }
 
 void MemberTable::Assign(std::vector<SumMember> rows) {
@@ -101,7 +103,7 @@ MonotonicSum::DepartedMap MonotonicSum::FindDeparted(const std::vector<ProcessKe
     if (const SumMember* last = before.Find(k)) {
       d.parent = last->parent;
       d.value = last->value;
-      d.absorbed = last->absorbed;
+      d.absorbed = Absorbed(*last);
     }
     d.base = d.value;
     departed.emplace(k, d);
@@ -192,12 +194,12 @@ void MonotonicSum::CarryDeparted(const std::vector<const SumMember*>& now, const
     const SumMember* p = FindIn(now, parent);
     // A member new to the set may bring reaped children's time with it; all of it counts as absorbed before.
     const SumMember* last = WasMember(parent) ? before.Find(parent) : nullptr;
-    const TreeCounters& absorbed_before = last ? last->absorbed : p->absorbed;
+    const TreeCounters absorbed = Absorbed(*p);
+    const TreeCounters absorbed_before = last ? Absorbed(*last) : absorbed;
     for (auto f : TreeCounters::kAll) {
-      const double added = shortfall(r.gone.*f, p->absorbed.*f, absorbed_before.*f);
+      const double added = shortfall(r.gone.*f, absorbed.*f, absorbed_before.*f);
       carry_.*f += added;
-      if (credit)
-        credit->counters.*f += added - shortfall(r.without_exits.*f, p->absorbed.*f, absorbed_before.*f);
+      if (credit) credit->counters.*f += added - shortfall(r.without_exits.*f, absorbed.*f, absorbed_before.*f);
     }
   }
 }

@@ -46,12 +46,26 @@ struct TreeCounters {
   }
 };
 
+// What reaped children moved into a process's CPU times and faults (the
+// kernel's c* figures). Their io went into its own io, unsaid how much.
+struct ReapedPart {
+  double cpu_user = 0, cpu_system = 0, minor_faults = 0, major_faults = 0;
+};
+
 struct SumMember {
   ProcessKey key;
-  ProcessKey parent;      // {0,0} when it has none
-  TreeCounters value;     // what the member contributes to the sum
-  TreeCounters absorbed;  // the part of value that reaped children moved into it
+  ProcessKey parent;   // {0,0} when it has none
+  TreeCounters value;  // what the member contributes to the sum
+  ReapedPart reaped;   // see Absorbed()
 };
+
+// The part of value that reaped children may have moved into it: the c*
+// figures and, since the kernel does not say which part of io came from
+// children, all of its io. An over-estimate only means less is carried, and
+// the clamp still keeps the total from dropping. Context switches and
+// schedstat times are never folded into a parent.
+TreeCounters Absorbed(const TreeCounters& value, const ReapedPart& reaped);
+inline TreeCounters Absorbed(const SumMember& m) { return Absorbed(m.value, m.reaped); }
 
 // Every process of one scan as a member of any sum, sorted by key. One table
 // per scan serves every subtree and group: a sum keeps only the keys of its
@@ -67,7 +81,7 @@ class MemberTable {
   std::vector<SumMember> rows_;
 };
 
-TreeCounters MemberCounters(const ProcessSample& s, TreeCounters* absorbed);
+TreeCounters MemberCounters(const ProcessSample& s, ReapedPart* reaped);
 
 struct ExitedProcess;  // exit_book.h
 

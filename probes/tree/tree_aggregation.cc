@@ -75,7 +75,7 @@ SumMember Member(const std::vector<ProcessSample>& ps, const ProcessTree& tree, 
   m.key = KeyOf(s);
   int p = tree.parent(i);
   if (p != ProcessTree::kNone) m.parent = KeyOf(ps[static_cast<std::size_t>(p)]);
-  m.value = MemberCounters(s, &m.absorbed);
+  m.value = MemberCounters(s, &m.reaped);
   return m;
 }
 

@@ -84,5 +84,38 @@ TEST(MallocArenas, TheUsersSettingWins) {
   ASSERT_EQ(unsetenv("GLIBC_TUNABLES"), 0);
 }
 
+// A block that glibc maps on its own: counted in mallinfo2's hblkhd while held.
+void* volatile escaped;  // so the compiler cannot drop a malloc/free pair
+
+std::size_t MappedBytesWhileHolding(std::size_t size) {
+  void* p = std::malloc(size);
+  escaped = p;
+  std::memset(p, 1, size);
+  const std::size_t mapped = mallinfo2().hblkhd;
+  std::free(p);
+  return mapped;
+}
+
+TEST(MallocMmapThreshold, BigBlocksStayMappedAfterOneIsFreed) {
+  if (!kGlibcMalloc) GTEST_SKIP() << "a sanitizer's allocator replaces glibc's malloc";
+  if (std::getenv("MALLOC_MMAP_THRESHOLD_") || std::getenv("GLIBC_TUNABLES"))
+    GTEST_SKIP() << "the environment sets the threshold";
+  constexpr std::size_t kBig = std::size_t{4} << 20;
+  ASSERT_EQ(FixMmapThreshold(), kMmapThresholdBytes);
+  // Unfixed, freeing the first mapped block would raise the threshold past
+  // kBig and the second would come from the arena.
+  EXPECT_GE(MappedBytesWhileHolding(kBig), kBig);
+  EXPECT_GE(MappedBytesWhileHolding(kBig), kBig);
+}
+
+TEST(MallocMmapThreshold, TheUsersSettingWins) {
+  ASSERT_EQ(setenv("MALLOC_MMAP_THRESHOLD_", "131072", 1), 0);
+  EXPECT_EQ(FixMmapThreshold(), 0u);
+  ASSERT_EQ(unsetenv("MALLOC_MMAP_THRESHOLD_"), 0);
+  ASSERT_EQ(setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=131072", 1), 0);
+  EXPECT_EQ(FixMmapThreshold(), 0u);
+  ASSERT_EQ(unsetenv("GLIBC_TUNABLES"), 0);
+}
+
 }  // namespace
 }  // namespace proctree

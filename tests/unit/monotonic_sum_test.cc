@@ -37,7 +37,7 @@ SumMember M(const ProcessSample& s, ProcessKey parent = {}) {
   SumMember m;
   m.key = KeyOf(s);
   m.parent = parent;
-  m.value = MemberCounters(s, &m.absorbed);
+  m.value = MemberCounters(s, &m.reaped);
   return m;
 }
 
@@ -61,15 +61,15 @@ void ExpectCounters(const TreeCounters& t, double user, double system, double re
 }
 
 TEST(MonotonicSumTest, MemberCountersSplitsOwnAndReapedParts) {
-  TreeCounters absorbed;
-  TreeCounters v = MemberCounters(S(1, 1, {5, 3, 2, 1}, {100, 40}), &absorbed);
+  ReapedPart reaped;
+  TreeCounters v = MemberCounters(S(1, 1, {5, 3, 2, 1}, {100, 40}), &reaped);
   ExpectCounters(v, 8, 3, 100, 40);
-  ExpectCounters(absorbed, 3, 1, 100, 40);  // io: all of it may come from reaped children
+  ExpectCounters(Absorbed(v, reaped), 3, 1, 100, 40);  // io: all of it may come from reaped children
 
   ProcessSample empty;  // no field read: contributes nothing, invents no value
-  v = MemberCounters(empty, &absorbed);
+  v = MemberCounters(empty, &reaped);
   ExpectCounters(v, 0, 0, 0, 0);
-  ExpectCounters(absorbed, 0, 0, 0, 0);
+  ExpectCounters(Absorbed(v, reaped), 0, 0, 0, 0);
 }
 
 TEST(MonotonicSumTest, FirstUpdateIsThePlainSum) {

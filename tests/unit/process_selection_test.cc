@@ -540,5 +540,16 @@ TEST(ProcessSelection, FactsReadOnlyWhatIsNeeded) {
   EXPECT_EQ(full.facts[static_cast<std::size_t>(full.index(100))].user, "root");
 }
 
+TEST(ProcessSelection, NoFactsWhenNothingReadsThem) {
+  // The embedded default's shape: no selector, no root, no label that needs a fact.
+  const Result none = Select("unmatched: {group: auto}\n");
+  EXPECT_TRUE(none.facts.empty());
+  EXPECT_FALSE(none.assigned.empty());
+  EXPECT_FALSE(none.roots.empty());
+  for (const char* needs : {"labels: {user: true}\n", "labels: {cgroup: true}\n", "tree: {roots: [{comm: [init]}]}\n",
+                            "processes:\n  - match: {comm: [python3]}\n"})
+    EXPECT_EQ(Select(needs).facts.size(), none.assigned.size()) << needs;
+}
+
 }  // namespace
 }  // namespace proctree

@@ -209,7 +209,7 @@ TEST(TreeDepthBound, WholeChainExitingAtOnceResolvesLinearly) {
   // The keeper reaped the chain's head, which took the whole chain's time along.
   SumMember after = top;
   after.value.cpu_user = kLevels;
-  after.absorbed.cpu_user = kLevels;
+  after.reaped.cpu_user = kLevels;
   const auto only_keeper = [&](const ProcessKey& k) { return k == keeper; };
   const auto t0 = Clock::now();
   const TreeCounters total = sum.Update({after}, only_keeper);
