@@ -63,50 +63,48 @@ void MemberTable::Assign(std::vector<SumMember> rows) {
   rows_ = std::move(rows);
 }
 
-const SumMember* MemberTable::Find(const ProcessKey& key) const {
+MemberTable::Index MemberTable::IndexOf(const ProcessKey& key) const {
   const auto it = std::lower_bound(rows_.begin(), rows_.end(), key,
                                    [](const SumMember& m, const ProcessKey& k) { return m.key < k; });
-  return it != rows_.end() && it->key == key ? &*it : nullptr;
+  return it != rows_.end() && it->key == key ? static_cast<Index>(it - rows_.begin()) : kNone;
+}
+
+const SumMember* MemberTable::Find(const ProcessKey& key) const {
+  const Index i = IndexOf(key);
+  return i == kNone ? nullptr : &rows_[i];
 }
 
 namespace {
 
-using Members = std::vector<const SumMember*>;
+using Indexes = std::vector<MemberTable::Index>;
 
-Members SortedByKey(Members members) {
-  const auto by_key = [](const SumMember* a, const SumMember* b) { return a->key < b->key; };
-  std::sort(members.begin(), members.end(), by_key);
-  const auto same = [](const SumMember* a, const SumMember* b) { return a->key == b->key; };
-  members.erase(std::unique(members.begin(), members.end(), same), members.end());
-  return members;
-}
-
-const SumMember* FindIn(const Members& sorted, const ProcessKey& key) {
+// A member's index in a key-sorted table, by key, among sorted indexes.
+const SumMember* FindIn(const Indexes& sorted, const MemberTable& table, const ProcessKey& key) {
   const auto it = std::lower_bound(sorted.begin(), sorted.end(), key,
-                                   [](const SumMember* m, const ProcessKey& k) { return m->key < k; });
-  return it != sorted.end() && (*it)->key == key ? *it : nullptr;
+                                   [&](MemberTable::Index i, const ProcessKey& k) { return table[i].key < k; });
+  return it != sorted.end() && table[*it].key == key ? &table[*it] : nullptr;
 }
 
 }  // namespace
 
-bool MonotonicSum::WasMember(const ProcessKey& key) const {
-  return std::binary_search(members_.begin(), members_.end(), key);
+bool MonotonicSum::WasMember(const ProcessKey& key, const MemberTable& before) const {
+  return FindIn(members_, before, key) != nullptr;
 }
 
-MonotonicSum::DepartedMap MonotonicSum::FindDeparted(const std::vector<ProcessKey>& now,
+MonotonicSum::DepartedMap MonotonicSum::FindDeparted(const Indexes& now_members, const MemberTable& now,
                                                      const MemberTable& before) const {
-  std::vector<ProcessKey> gone;
-  std::set_difference(members_.begin(), members_.end(), now.begin(), now.end(), std::back_inserter(gone));
   DepartedMap departed;
-  for (const ProcessKey& k : gone) {
+  auto j = now_members.begin();
+  for (MemberTable::Index i : members_) {
+    const SumMember& last = before[i];
+    while (j != now_members.end() && now[*j].key < last.key) ++j;
+    if (j != now_members.end() && now[*j].key == last.key) continue;  // still a member
     Departed d;
-    if (const SumMember* last = before.Find(k)) {
-      d.parent = last->parent;
-      d.value = last->value;
-      d.absorbed = Absorbed(*last);
-    }
+    d.parent = last.parent;
+    d.value = last.value;
+    d.absorbed = Absorbed(last);
     d.base = d.value;
-    departed.emplace(k, d);
+    departed.emplace(last.key, d);
   }
   return departed;
 }
@@ -134,8 +132,9 @@ ProcessKey MonotonicSum::NearestNotExited(ProcessKey up, const DepartedMap& depa
 // A departed member's own part of its last value: io (which holds reaped
 // children's io too, unsaid how much) counts whole, so what is added is
 // never more than the process did; CPU and faults without the c* parts.
-void MonotonicSum::ApplyExits(const std::vector<ProcessKey>& now, const std::vector<const ExitedProcess*>& exits,
-                              DepartedMap* departed, ExitCredit* credit) const {
+void MonotonicSum::ApplyExits(const Indexes& now_members, const MemberTable& now,
+                              const std::vector<const ExitedProcess*>& exits, DepartedMap* departed,
+                              ExitCredit* credit) const {
   static constexpr double TreeCounters::*kWholeIo[] = {
       &TreeCounters::io_read, &TreeCounters::io_write, &TreeCounters::io_read_chars,
       &TreeCounters::io_write_chars, &TreeCounters::io_read_syscalls, &TreeCounters::io_write_syscalls};
@@ -143,7 +142,7 @@ void MonotonicSum::ApplyExits(const std::vector<ProcessKey>& now, const std::vec
     auto it = departed->find(e->key);
     if (it == departed->end()) {
       // Still a member (not gone), or in another set.
-      if (e->seen_before || std::binary_search(now.begin(), now.end(), e->key)) continue;
+      if (e->seen_before || FindIn(now_members, now, e->key)) continue;
       it = departed->emplace(e->key, Departed{}).first;
       it->second.parent = e->parent;
     }
@@ -161,7 +160,7 @@ void MonotonicSum::ApplyExits(const std::vector<ProcessKey>& now, const std::vec
 // exited too (make -> sh -> gcc, where sh and gcc both finished between two
 // scrapes: gcc's time went into sh's cutime and then into make's). The
 // rest are carried at their last seen value.
-void MonotonicSum::CarryDeparted(const std::vector<const SumMember*>& now, const MemberTable& before,
+void MonotonicSum::CarryDeparted(const Indexes& now_members, const MemberTable& now, const MemberTable& before,
                                  const DepartedMap& departed, const std::function<bool(const ProcessKey&)>& alive,
                                  ExitCredit* credit) {
   KeySet exited;
@@ -178,7 +177,7 @@ void MonotonicSum::CarryDeparted(const std::vector<const SumMember*>& now, const
       continue;
     }
     const ProcessKey up = NearestNotExited(d.parent, departed, exited, &nearest);
-    if (FindIn(now, up)) {
+    if (FindIn(now_members, now, up)) {
       reaped_by[up].gone += d.value;
       reaped_by[up].without_exits += d.base;
       continue;
@@ -191,9 +190,9 @@ void MonotonicSum::CarryDeparted(const std::vector<const SumMember*>& now, const
     return std::max(0.0, gone_v - std::max(0.0, now_v - before_v));
   };
   for (const auto& [parent, r] : reaped_by) {
-    const SumMember* p = FindIn(now, parent);
+    const SumMember* p = FindIn(now_members, now, parent);
     // A member new to the set may bring reaped children's time with it; all of it counts as absorbed before.
-    const SumMember* last = WasMember(parent) ? before.Find(parent) : nullptr;
+    const SumMember* last = WasMember(parent, before) ? before.Find(parent) : nullptr;
     const TreeCounters absorbed = Absorbed(*p);
     const TreeCounters absorbed_before = last ? Absorbed(*last) : absorbed;
     for (auto f : TreeCounters::kAll) {
@@ -204,20 +203,19 @@ void MonotonicSum::CarryDeparted(const std::vector<const SumMember*>& now, const
   }
 }
 
-TreeCounters MonotonicSum::Update(const std::vector<const SumMember*>& members, const MemberTable& before,
+TreeCounters MonotonicSum::Update(const Indexes& members, const MemberTable& now, const MemberTable& before,
                                   const std::function<bool(const ProcessKey&)>& alive,
                                   const std::vector<const ExitedProcess*>& exits, ExitCredit* credit) {
-  const Members now = SortedByKey(members);
-  std::vector<ProcessKey> now_keys;
-  now_keys.reserve(now.size());
-  for (const SumMember* m : now) now_keys.push_back(m->key);
-  DepartedMap departed = FindDeparted(now_keys, before);
-  ApplyExits(now_keys, exits, &departed, credit);
-  CarryDeparted(now, before, departed, alive, credit);
-  members_ = std::move(now_keys);
+  Indexes now_members = members;  // ascending indexes of a key-sorted table: in key order
+  std::sort(now_members.begin(), now_members.end());
+  now_members.erase(std::unique(now_members.begin(), now_members.end()), now_members.end());
+  DepartedMap departed = FindDeparted(now_members, now, before);
+  ApplyExits(now_members, now, exits, &departed, credit);
+  CarryDeparted(now_members, now, before, departed, alive, credit);
 
   TreeCounters total = carry_;
-  for (const SumMember* m : now) total += m->value;
+  for (MemberTable::Index i : now_members) total += now[i].value;
+  members_ = std::move(now_members);
   if (!first_) {
     for (auto f : TreeCounters::kAll) ClampUp(total.*f, carry_.*f, total_.*f);
   }

@@ -68,13 +68,18 @@ TreeCounters Absorbed(const TreeCounters& value, const ReapedPart& reaped);
 inline TreeCounters Absorbed(const SumMember& m) { return Absorbed(m.value, m.reaped); }
 
 // Every process of one scan as a member of any sum, sorted by key. One table
-// per scan serves every subtree and group: a sum keeps only the keys of its
-// last members and looks their values up here. Keeping the values per sum
+// per scan serves every subtree and group: a sum keeps only the indexes of
+// its last members in the table of their scan. Keeping the values per sum
 // instead (one hash node per (sum, member)) took 31 MB at 10,000 processes,
 // where each process is a member of up to max_ancestor_depth subtrees.
 class MemberTable {
  public:
-  void Assign(std::vector<SumMember> rows);
+  using Index = std::uint32_t;
+  static constexpr Index kNone = ~Index{0};
+
+  void Assign(std::vector<SumMember> rows);  // sorts them by key
+  const SumMember& operator[](Index i) const { return rows_[i]; }
+  Index IndexOf(const ProcessKey& key) const;  // kNone when absent
   const SumMember* Find(const ProcessKey& key) const;
 
  private:
@@ -94,9 +99,10 @@ struct ExitCredit {
 
 class MonotonicSum {
  public:
-  // members: the set now. before: the previous scan's table (every sum is
-  // updated once per scan, or dropped), where the members of the last update
-  // are looked up. alive(key): whether that process still exists anywhere.
+  // members: the set now, as indexes into now, the table of this scan.
+  // before: the previous scan's table (every sum is updated once per scan,
+  // or dropped), where the members of the last update are.
+  // alive(key): whether that process still exists anywhere.
   // exits (exit_book.h), for sums that get exit records: a departed member
   // with one is carried at its last value plus what it did since (its own
   // counters at exit minus those last seen, never less than 0); one never a
@@ -104,8 +110,8 @@ class MonotonicSum {
   // from 0 with all of its own counters. Either is then absorbed by a
   // member parent (cutime) or carried, like any departed member, so a reaped
   // child counts once. credit (may be null) accumulates what they added.
-  TreeCounters Update(const std::vector<const SumMember*>& members, const MemberTable& before,
-                      const std::function<bool(const ProcessKey&)>& alive,
+  TreeCounters Update(const std::vector<MemberTable::Index>& members, const MemberTable& now,
+                      const MemberTable& before, const std::function<bool(const ProcessKey&)>& alive,
                       const std::vector<const ExitedProcess*>& exits = {}, ExitCredit* credit = nullptr);
 
   const TreeCounters& carry() const { return carry_; }
@@ -123,18 +129,20 @@ class MonotonicSum {
   using KeySet = std::unordered_set<ProcessKey, ProcessKeyHash>;
   using KeyMap = std::unordered_map<ProcessKey, ProcessKey, ProcessKeyHash>;
 
-  DepartedMap FindDeparted(const std::vector<ProcessKey>& now, const MemberTable& before) const;
-  void ApplyExits(const std::vector<ProcessKey>& now, const std::vector<const ExitedProcess*>& exits,
+  using Indexes = std::vector<MemberTable::Index>;
+  // The members of the last update that are not members now.
+  DepartedMap FindDeparted(const Indexes& now_members, const MemberTable& now, const MemberTable& before) const;
+  void ApplyExits(const Indexes& now_members, const MemberTable& now, const std::vector<const ExitedProcess*>& exits,
                   DepartedMap* departed, ExitCredit* credit) const;
   // From an exited member's parent up: the nearest, by last seen parents,
   // that did not exit too (the one that may have absorbed it).
   static ProcessKey NearestNotExited(ProcessKey up, const DepartedMap& departed, const KeySet& exited, KeyMap* memo);
-  void CarryDeparted(const std::vector<const SumMember*>& now, const MemberTable& before,
+  void CarryDeparted(const Indexes& now_members, const MemberTable& now, const MemberTable& before,
                      const DepartedMap& departed, const std::function<bool(const ProcessKey&)>& alive,
                      ExitCredit* credit);
-  bool WasMember(const ProcessKey& key) const;
+  bool WasMember(const ProcessKey& key, const MemberTable& before) const;
 
-  std::vector<ProcessKey> members_;  // the last update's, sorted
+  Indexes members_;  // the last update's, ascending (so by key), in that scan's table
   TreeCounters carry_;
   TreeCounters total_;
   bool first_ = true;

@@ -109,21 +109,37 @@ std::vector<int> RootsWithChildren(const ProcessTree& tree) {
 
 namespace {
 
+// This scan's member table, and each process's index in it.
+struct ScanMembers {
+  MemberTable table;
+  std::vector<MemberTable::Index> at;  // by scan index
+};
+
+ScanMembers BuildMembers(const std::vector<ProcessSample>& ps, const ProcessTree& tree) {
+  ScanMembers out;
+  std::vector<SumMember> rows;
+  rows.reserve(ps.size());
+  for (std::size_t i = 0; i < ps.size(); ++i) rows.push_back(Member(ps, tree, static_cast<int>(i)));
+  out.table.Assign(std::move(rows));
+  out.at.reserve(ps.size());
+  for (const ProcessSample& s : ps) out.at.push_back(out.table.IndexOf(KeyOf(s)));
+  return out;
+}
+
 // One subtree or group: its members' gauges summed, its counters moved on
-// from what the same unit showed last scrape. rows: every process's
-// SumMember, by scan index.
-AggregateTotals Totals(const std::vector<ProcessSample>& ps, const std::vector<SumMember>& rows,
-                       const std::vector<int>& members, const MemberTable& before, MonotonicSum& sum,
+// from what the same unit showed last scrape.
+AggregateTotals Totals(const std::vector<ProcessSample>& ps, const ScanMembers& now, const MemberTable& before,
+                       const std::vector<int>& members, MonotonicSum& sum,
                        const std::function<bool(const ProcessKey&)>& alive,
-                       std::vector<const SumMember*>& scratch, const std::vector<const ExitedProcess*>& exits = {},
+                       std::vector<MemberTable::Index>& scratch, const std::vector<const ExitedProcess*>& exits = {},
                        ExitCredit* credit = nullptr) {
   AggregateTotals t;
   scratch.clear();
   for (int i : members) {
     AddGauges(ps[static_cast<std::size_t>(i)], &t);
-    scratch.push_back(&rows[static_cast<std::size_t>(i)]);
+    scratch.push_back(now.at[static_cast<std::size_t>(i)]);
   }
-  t.counters = sum.Update(scratch, before, alive, exits, credit);
+  t.counters = sum.Update(scratch, now.table, before, alive, exits, credit);
   MarkCarried(&t);
   return t;
 }
@@ -195,14 +211,12 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
     return std::binary_search(alive_keys.begin(), alive_keys.end(), k);
   };
 
-  std::vector<SumMember> rows;
-  rows.reserve(ps.size());
-  for (std::size_t i = 0; i < ps.size(); ++i) rows.push_back(Member(ps, tree, static_cast<int>(i)));
+  ScanMembers now = BuildMembers(ps, tree);
 
   Result result;
   std::vector<int> all_roots = RootsToSum(ps, roots);
   result.roots_cut = KeepShallowRoots(tree, max_nesting, &all_roots);
-  std::vector<const SumMember*> scratch;
+  std::vector<MemberTable::Index> scratch;
   std::unordered_set<ProcessKey, ProcessKeyHash> roots_seen;
   for (int r : all_roots) {
     std::vector<int> members{r};
@@ -210,7 +224,7 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
     const ProcessKey key = KeyOf(ps[static_cast<std::size_t>(r)]);
     roots_seen.insert(key);
     result.subtrees.push_back(
-        {r, Totals(ps, rows, members, before_, subtree_sums_[key], alive, scratch, exit_index.ForSubtree(members))});
+        {r, Totals(ps, now, before_, members, subtree_sums_[key], alive, scratch, exit_index.ForSubtree(members))});
   }
 
   std::map<std::string, std::vector<int>> by_group;
@@ -220,7 +234,7 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
   for (const auto& [g, unused] : exit_index.new_by_group) by_group[g];
   for (const auto& [name, members] : by_group) {
     ExitCredit& credit = group_exits_[name];
-    AggregateTotals t = Totals(ps, rows, members, before_, group_sums_[name], alive, scratch,
+    AggregateTotals t = Totals(ps, now, before_, members, group_sums_[name], alive, scratch,
                                exit_index.ForGroup(name), &credit);
     result.groups.push_back({name, t, credit});
     if (members.empty()) MarkAllProvided(&result.groups.back().totals);
@@ -229,7 +243,7 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
   DropUnseen(subtree_sums_, roots_seen);
   DropUnseen(group_sums_, by_group);
   DropUnseen(group_exits_, by_group);
-  before_.Assign(std::move(rows));
+  before_ = std::move(now.table);
   return result;
 }
 
