@@ -4,6 +4,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "probes/util/build_version.h"
 #include "exporter/cmd/flags.h"
@@ -197,8 +199,10 @@ int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const 
   }
   std::string addresses;
   for (const auto& a : server->BoundAddresses()) addresses += (addresses.empty() ? "" : ",") + a;
-  log::Info("listening", {{"address", addresses}, {"telemetry_path", flags.telemetry_path},
-                          {"procfs", flags.procfs}, {"version", kVersion}});
+  std::vector<log::Field> listening{{"address", addresses}, {"telemetry_path", flags.telemetry_path}};
+  if (NativeProbeReadsProcfs()) listening.push_back({"procfs", flags.procfs});
+  listening.push_back({"version", kVersion});
+  log::Write(log::Level::kInfo, "listening", listening);
   for (;;) {
     const StopEvent event = WaitForStopEvent();
     if (event.reload) {

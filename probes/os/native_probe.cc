@@ -16,6 +16,8 @@ namespace proctree {
 
 #if defined(__linux__)
 
+bool NativeProbeReadsProcfs() { return true; }
+
 std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error) {
   return LinuxProbe::Open(root, error);
 }
@@ -37,6 +39,8 @@ std::size_t ResidentAnonBytes() { return StatmResidentAnonBytes(); }
 #elif defined(_WIN32)
 
 // `root` (--path.procfs) means nothing on Windows: the process list comes from the kernel.
+bool NativeProbeReadsProcfs() { return false; }
+
 std::unique_ptr<Probe> OpenNativeProbe(const std::string&, std::string* error) { return WindowsProbe::Open(error); }
 
 SelfView InspectSelf(const std::string&) { return InspectWindowsSelf(); }

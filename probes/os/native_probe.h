@@ -10,6 +10,10 @@
 
 namespace proctree {
 
+// Whether the module reads `root` (--path.procfs) at all: Windows has no
+// process filesystem, so the flag means nothing there and is not logged.
+bool NativeProbeReadsProcfs();
+
 // The module for the OS this binary was built for, or nullptr with *error set.
 // `root` is the OS's process filesystem (--path.procfs).
 std::unique_ptr<Probe> OpenNativeProbe(const std::string& root, std::string* error);

@@ -11,19 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/tree_samples.h"
+
 namespace proctree {
 namespace {
 
+// With io known (0), so that written bytes credited from exit records show.
 ProcessSample Proc(std::int64_t pid, std::int64_t ppid, std::uint64_t start, double utime, double cutime = 0) {
-  ProcessSample s;
-  s.pid = pid;
-  s.ppid = ppid;
-  s.start_time_ticks = start;
-  s.comm = "p" + std::to_string(pid);
-  s.cpu_user_seconds.set(utime);
-  s.children_user_seconds.set(cutime);
-  s.cpu_system_seconds.set(0);
-  s.children_system_seconds.set(0);
+  ProcessSample s = testing::TreeProc(pid, ppid, start, utime, cutime);
   s.io_write_bytes.set(0);
   return s;
 }

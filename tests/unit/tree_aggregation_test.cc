@@ -10,23 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/tree_samples.h"
+
 namespace proctree {
 namespace {
 
-
-ProcessSample Proc(std::int64_t pid, std::int64_t ppid, std::uint64_t start, double utime, double cutime = 0,
-                   double stime = 0, double cstime = 0) {
-  ProcessSample s;
-  s.pid = pid;
-  s.ppid = ppid;
-  s.start_time_ticks = start;
-  s.comm = "p" + std::to_string(pid);
-  s.cpu_user_seconds.set(utime);
-  s.children_user_seconds.set(cutime);
-  s.cpu_system_seconds.set(stime);
-  s.children_system_seconds.set(cstime);
-  return s;
-}
+using testing::TreeProc;
 
 int IndexOf(const std::vector<ProcessSample>& ps, std::int64_t pid) {
   for (std::size_t i = 0; i < ps.size(); ++i)
@@ -92,11 +81,11 @@ TEST(TreeAggregationTest, SubtreeAndGroupGauges) {
     return s;
   };
   std::vector<ProcessSample> ps = {
-      with(Proc(1, 0, 1, 0), 1, 50, 9000, 90000, 900, 90, 900, 0),
-      with(Proc(100, 1, kStartA, 0), 2, 10, 1000, 5000, 100, 50, 300, 7),
-      with(Proc(101, 100, kStartB, 0), 3, 5, 2000, 6000, 200, 60, 400, 0),
-      with(Proc(102, 101, kStartC, 0), 1, 3, 500, 1000, 10, 5, 20, 1),
-      with(Proc(103, 100, kStartD, 0), 4, std::nullopt, 100, 700, 30, 40, 50, 2),  // fds read failed
+      with(TreeProc(1, 0, 1, 0), 1, 50, 9000, 90000, 900, 90, 900, 0),
+      with(TreeProc(100, 1, kStartA, 0), 2, 10, 1000, 5000, 100, 50, 300, 7),
+      with(TreeProc(101, 100, kStartB, 0), 3, 5, 2000, 6000, 200, 60, 400, 0),
+      with(TreeProc(102, 101, kStartC, 0), 1, 3, 500, 1000, 10, 5, 20, 1),
+      with(TreeProc(103, 100, kStartD, 0), 4, std::nullopt, 100, 700, 30, 40, 50, 2),  // fds read failed
   };
   TreeAggregator agg;
   Scan s = RunScan(agg, ps, std::vector<std::int64_t>{100, 101}, {{100, "web"}, {101, "web"}, {102, "db"}, {103, "db"}});
@@ -146,15 +135,15 @@ TEST(TreeAggregationTest, SubtreeAndGroupGauges) {
 }
 
 TEST(TreeAggregationTest, RootsWithChildrenSelectsParents) {
-  std::vector<ProcessSample> ps = {Proc(1, 0, 1, 0), Proc(100, 1, kStartA, 0), Proc(101, 100, kStartB, 0),
-                                   Proc(102, 101, kStartC, 0), Proc(103, 100, kStartD, 0)};
+  std::vector<ProcessSample> ps = {TreeProc(1, 0, 1, 0), TreeProc(100, 1, kStartA, 0), TreeProc(101, 100, kStartB, 0),
+                                   TreeProc(102, 101, kStartC, 0), TreeProc(103, 100, kStartD, 0)};
   ProcessTree t = ProcessTree::Build(ps);
   EXPECT_EQ(RootsWithChildren(t), (std::vector<int>{0, 1, 2}));
 }
 
 std::vector<ProcessSample> FullTree(double a_cutime = 0) {
-  return {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, a_cutime), Proc(101, 100, kStartB, 5, 0, 1),
-          Proc(102, 101, kStartC, 3, 0, 2), Proc(103, 100, kStartD, 2)};
+  return {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10, a_cutime), TreeProc(101, 100, kStartB, 5, 0, 1),
+          TreeProc(102, 101, kStartC, 3, 0, 2), TreeProc(103, 100, kStartD, 2)};
 }
 
 TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
@@ -166,8 +155,8 @@ TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
 
   // C exits; B waits for it: B's children times grow by C's 3 user / 2 system.
   Scan s2 = RunScan(agg,
-                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(101, 100, kStartB, 5, 3, 1, 2),
-                 Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10), TreeProc(101, 100, kStartB, 5, 3, 1, 2),
+                 TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_EQ(s2.Subtree(100)->processes, 3u);
@@ -176,8 +165,8 @@ TEST(TreeAggregationTest, GrandchildReapedByMemberDoesNotDropSubtreeCpu) {
 
   // Growth afterwards is plain growth (nothing was double counted).
   Scan s3 = RunScan(agg,
-                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 11), Proc(101, 100, kStartB, 6, 3, 1, 2),
-                 Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 11), TreeProc(101, 100, kStartB, 6, 3, 1, 2),
+                 TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 22);
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_system, 3);
@@ -191,7 +180,7 @@ TEST(TreeAggregationTest, ChildAndParentReapedInChainAreNotDoubleCounted) {
   // Between scans C exits and B waits for it, then B exits and A waits for
   // B: A's children times grow by B's own plus C's (user 5 + 3, system
   // 1 + 2). Nothing else ran, so the subtree's CPU is still 20 / 3.
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 8, 0, 3), Proc(103, 100, kStartD, 2)},
+  Scan s2 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10, 8, 0, 3), TreeProc(103, 100, kStartD, 2)},
                     std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
@@ -206,8 +195,8 @@ TEST(TreeAggregationTest, OrphanReparentedOutsideDoesNotDropSubtreeCpu) {
   // B exits first and A waits for it (A's cutime += B's 5, cstime += 1); C
   // is re-parented to init, outside A's subtree.
   Scan s2 = RunScan(agg,
-                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 5, 0, 1), Proc(102, 1, kStartC, 3, 0, 2),
-                 Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10, 5, 0, 1), TreeProc(102, 1, kStartC, 3, 0, 2),
+                 TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_EQ(s2.Subtree(100)->processes, 2u);
@@ -216,8 +205,8 @@ TEST(TreeAggregationTest, OrphanReparentedOutsideDoesNotDropSubtreeCpu) {
 
   // C keeps running under init: its growth is no longer A's.
   Scan s3 = RunScan(agg,
-                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 5, 0, 1), Proc(102, 1, kStartC, 30, 0, 2),
-                 Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10, 5, 0, 1), TreeProc(102, 1, kStartC, 30, 0, 2),
+                 TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 20);
 }
@@ -227,8 +216,8 @@ TEST(TreeAggregationTest, OrphanCaseWithAutoReapedParent) {
   RunScan(agg, FullTree(), std::vector<std::int64_t>{100}, {});
   // B exits and is auto-reaped (A's children times unchanged); C goes to init.
   Scan s2 = RunScan(agg,
-                {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(102, 1, kStartC, 3, 0, 2),
-                 Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10), TreeProc(102, 1, kStartC, 3, 0, 2),
+                 TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 20);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_system, 3);
@@ -236,17 +225,17 @@ TEST(TreeAggregationTest, OrphanCaseWithAutoReapedParent) {
 
 TEST(TreeAggregationTest, GoneRootDropsStateAndReusedPidStartsFresh) {
   TreeAggregator agg;
-  Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)},
+  Scan s1 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10), TreeProc(104, 100, 1400, 4)},
                 std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
   // The child is auto-reaped: A's subtree carries 4.
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
+  Scan s2 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
   // A is gone.
-  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {});
+  Scan s3 = RunScan(agg, {TreeProc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {});
   EXPECT_TRUE(s3.result.subtrees.empty());
   // A new process reuses pid 100 (different start time): its own values only.
-  Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, 9000, 1), Proc(105, 100, 9100, 0.5)},
+  Scan s4 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, 9000, 1), TreeProc(105, 100, 9100, 0.5)},
                 std::vector<std::int64_t>{100}, {});
   ASSERT_NE(s4.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s4.Subtree(100)->counters.cpu_user, 1.5);
@@ -257,33 +246,33 @@ TEST(TreeAggregationTest, GoneRootTakesItsCarryWithIt) {
   // scan that missed A): the carry was dropped with the state, so the
   // counters restart from A's own value.
   TreeAggregator agg;
-  RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::vector<std::int64_t>{100},
+  RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10), TreeProc(104, 100, 1400, 4)}, std::vector<std::int64_t>{100},
       {});
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
+  Scan s2 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
-  RunScan(agg, {Proc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {});
-  Scan s4 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
+  RunScan(agg, {TreeProc(1, 0, 1, 100)}, std::vector<std::int64_t>{}, {});
+  Scan s4 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10)}, std::vector<std::int64_t>{100}, {});
   EXPECT_DOUBLE_EQ(s4.Subtree(100)->counters.cpu_user, 10);
 }
 
 TEST(TreeAggregationTest, RootThatLosesLastChildStaysReported) {
   TreeAggregator agg;
   // Default selection: every process with children (init and A).
-  Scan s1 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10), Proc(104, 100, 1400, 4)}, std::nullopt, {});
+  Scan s1 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10), TreeProc(104, 100, 1400, 4)}, std::nullopt, {});
   ASSERT_EQ(s1.result.subtrees.size(), 2u);
   EXPECT_DOUBLE_EQ(s1.Subtree(1)->counters.cpu_user, 114);
   EXPECT_DOUBLE_EQ(s1.Subtree(100)->counters.cpu_user, 14);
 
   // The child exits and A waits for it; A has no children, so the default
   // selection no longer names it, but it lives and stays reported.
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 10, 4)}, std::nullopt, {});
+  Scan s2 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10, 4)}, std::nullopt, {});
   ASSERT_EQ(s2.result.subtrees.size(), 2u);
   ASSERT_NE(s2.Subtree(100), nullptr);
   EXPECT_EQ(s2.Subtree(100)->processes, 1u);
   EXPECT_DOUBLE_EQ(s2.Subtree(100)->counters.cpu_user, 14);
   EXPECT_DOUBLE_EQ(s2.Subtree(1)->counters.cpu_user, 114);
 
-  Scan s3 = RunScan(agg, {Proc(1, 0, 1, 100), Proc(100, 1, kStartA, 12, 4)}, std::nullopt, {});
+  Scan s3 = RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 12, 4)}, std::nullopt, {});
   ASSERT_NE(s3.Subtree(100), nullptr);
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 16);
 }
@@ -298,9 +287,9 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   };
   // A 10, B 5, C 3 in "app"; D 2 in "db".
   Scan s1 = RunScan(agg,
-                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100),
-                 with_io(Proc(101, 100, kStartB, 5), 500, 50), with_io(Proc(102, 101, kStartC, 3), 300, 30),
-                 Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), with_io(TreeProc(100, 1, kStartA, 10), 1000, 100),
+                 with_io(TreeProc(101, 100, kStartB, 5), 500, 50), with_io(TreeProc(102, 101, kStartC, 3), 300, 30),
+                 TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{}, groups);
   ASSERT_EQ(s1.result.groups.size(), 2u);
   EXPECT_DOUBLE_EQ(s1.Group("app")->counters.cpu_user, 18);
@@ -310,8 +299,8 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
 
   // C exits, reaped by B: B's cutime and io absorb C's.
   Scan s2 = RunScan(agg,
-                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100),
-                 with_io(Proc(101, 100, kStartB, 5, 3), 800, 80), Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), with_io(TreeProc(100, 1, kStartA, 10), 1000, 100),
+                 with_io(TreeProc(101, 100, kStartB, 5, 3), 800, 80), TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{}, groups);
   EXPECT_EQ(s2.Group("app")->processes, 2u);
   EXPECT_DOUBLE_EQ(s2.Group("app")->counters.cpu_user, 18);
@@ -320,7 +309,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
 
   // B exits and is auto-reaped (A absorbs nothing): B's last 8 s / 800 B are carried.
   Scan s3 = RunScan(agg,
-                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 10), 1000, 100), Proc(103, 100, kStartD, 2)},
+                {TreeProc(1, 0, 1, 100), with_io(TreeProc(100, 1, kStartA, 10), 1000, 100), TreeProc(103, 100, kStartD, 2)},
                 std::vector<std::int64_t>{}, groups);
   EXPECT_EQ(s3.Group("app")->processes, 1u);
   EXPECT_DOUBLE_EQ(s3.Group("app")->counters.cpu_user, 18);
@@ -329,7 +318,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
 
   // Growth after that adds on top.
   Scan s4 = RunScan(agg,
-                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 12), 1100, 100), Proc(103, 100, kStartD, 3)},
+                {TreeProc(1, 0, 1, 100), with_io(TreeProc(100, 1, kStartA, 12), 1100, 100), TreeProc(103, 100, kStartD, 3)},
                 std::vector<std::int64_t>{}, groups);
   EXPECT_DOUBLE_EQ(s4.Group("app")->counters.cpu_user, 20);
   EXPECT_DOUBLE_EQ(s4.Group("app")->counters.io_read, 1900);
@@ -339,7 +328,7 @@ TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   // "db" now sums A's counters as well (3 + 12).
   groups[100] = "db";
   Scan s5 = RunScan(agg,
-                {Proc(1, 0, 1, 100), with_io(Proc(100, 1, kStartA, 12), 1100, 100), Proc(103, 100, kStartD, 3)},
+                {TreeProc(1, 0, 1, 100), with_io(TreeProc(100, 1, kStartA, 12), 1100, 100), TreeProc(103, 100, kStartD, 3)},
                 std::vector<std::int64_t>{}, groups);
   EXPECT_EQ(s5.Group("app"), nullptr);  // empty group: not reported
   EXPECT_DOUBLE_EQ(s5.Group("db")->counters.cpu_user, 15);
@@ -381,8 +370,8 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
   std::map<std::int64_t, std::string> groups = {{100, "mixed"}, {101, "mixed"}, {103, "denied"}};
   TreeAggregator agg;
   Scan s1 = RunScan(agg,
-                    {readable(Proc(1, 0, 1, 0)), denied(Proc(100, 1, kStartA, 1)), readable(Proc(101, 100, kStartB, 1)),
-                     denied(Proc(103, 100, kStartD, 1))},
+                    {readable(TreeProc(1, 0, 1, 0)), denied(TreeProc(100, 1, kStartA, 1)), readable(TreeProc(101, 100, kStartB, 1)),
+                     denied(TreeProc(103, 100, kStartD, 1))},
                     std::vector<std::int64_t>{100, 103}, groups);
   EXPECT_EQ(io_figures(*s1.Group("denied")), none);
   EXPECT_EQ(io_figures(*s1.Subtree(103)), none);
@@ -399,7 +388,7 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
 
   // B exits unabsorbed (A's io is unknown): its io is carried, so the counter stays,
   // while the gauge has no live member left to provide it.
-  Scan s2 = RunScan(agg, {readable(Proc(1, 0, 1, 0)), denied(Proc(100, 1, kStartA, 1)), denied(Proc(103, 100, kStartD, 1))},
+  Scan s2 = RunScan(agg, {readable(TreeProc(1, 0, 1, 0)), denied(TreeProc(100, 1, kStartA, 1)), denied(TreeProc(103, 100, kStartD, 1))},
                     std::vector<std::int64_t>{100, 103}, groups);
   const AggregateTotals* mixed = s2.Group("mixed");
   ASSERT_NE(mixed, nullptr);
@@ -408,7 +397,7 @@ TEST(TreeAggregationTest, FiguresNoMemberProvidedAreLeftOut) {
   EXPECT_DOUBLE_EQ(mixed->counters.io_read, 500);
 
   // A group the config always exports, with no member: true zeros.
-  std::vector<ProcessSample> ps = {readable(Proc(1, 0, 1, 0))};
+  std::vector<ProcessSample> ps = {readable(TreeProc(1, 0, 1, 0))};
   ProcessTree tree = ProcessTree::Build(ps);
   TreeAggregator::Result r = agg.Aggregate(ps, tree, {}, {""}, {"idle"});
   ASSERT_EQ(r.groups.size(), 1u);
@@ -435,8 +424,8 @@ TEST(TreeAggregationTest, SchedTimesCarryOnExitAndAreLeftOutWhenUnreadable) {
   std::map<std::int64_t, std::string> groups = {{100, "app"}, {101, "app"}, {103, "dark"}};
   TreeAggregator agg;
   Scan s1 = RunScan(agg,
-                    {Proc(1, 0, 1, 0), sched(Proc(100, 1, kStartA, 1), 2, 0.5), sched(Proc(101, 100, kStartB, 1), 3, 4),
-                     unreadable(Proc(103, 1, kStartD, 1))},
+                    {TreeProc(1, 0, 1, 0), sched(TreeProc(100, 1, kStartA, 1), 2, 0.5), sched(TreeProc(101, 100, kStartB, 1), 3, 4),
+                     unreadable(TreeProc(103, 1, kStartD, 1))},
                     std::vector<std::int64_t>{100, 103}, groups);
   ASSERT_NE(s1.Group("app"), nullptr);
   EXPECT_TRUE(s1.Group("app")->has_sched);
@@ -448,7 +437,7 @@ TEST(TreeAggregationTest, SchedTimesCarryOnExitAndAreLeftOutWhenUnreadable) {
 
   // B exits (its parent reaps it, but no schedstat figure moves into A): all
   // of B's wait is carried; A's own grows by 1.
-  Scan s2 = RunScan(agg, {Proc(1, 0, 1, 0), sched(Proc(100, 1, kStartA, 1, 1), 2.5, 1.5), unreadable(Proc(103, 1, kStartD, 1))},
+  Scan s2 = RunScan(agg, {TreeProc(1, 0, 1, 0), sched(TreeProc(100, 1, kStartA, 1, 1), 2.5, 1.5), unreadable(TreeProc(103, 1, kStartD, 1))},
                     std::vector<std::int64_t>{100, 103}, groups);
   EXPECT_DOUBLE_EQ(s2.Group("app")->counters.sched_wait, 1.5 + 4);
   EXPECT_DOUBLE_EQ(s2.Group("app")->counters.sched_run, 2.5 + 3);

@@ -3,7 +3,8 @@
 The Windows build, run through PROCTREE_EMULATOR (Debian's wine64 loader),
 serves /metrics on 127.0.0.1 (an ephemeral port, learned from its
 'listening' log line as every other test does), the payload passes
-`promtool check metrics` and describes the exporter's own process; POST
+`promtool check metrics` and describes the exporter's own process (the
+'listening' line names no procfs, which Windows does not have); POST
 /-/reload reloads (Windows has no SIGHUP); Ctrl+C (Wine turns SIGINT into
 CTRL_C_EVENT) stops it cleanly; as a service (--windows.service) Wine's
 service control manager starts it, it serves, and `sc stop` stops it; a web
@@ -49,6 +50,10 @@ class WindowsExporterTest(harness.IntegrationTest):
         self.assertGreaterEqual(one(samples, "proctree_process_threads", pid=pid).value, 2)
         build = one(samples, "proctree_exporter_build_info")
         self.assertEqual(build.labels["os"], "windows", build.labels)
+        # --path.procfs means nothing on Windows, so the listening line does not name it.
+        listening = [l for l in e.log.text().splitlines() if "listening" in l]
+        self.assertTrue(listening)
+        self.assertNotIn("procfs=", listening[0])
 
     def test_reload_endpoint_and_ctrl_c_stop(self):
         e = self.start()
