@@ -1,6 +1,7 @@
 #include "exporter/scrape/scrape_thread.h"
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -17,6 +18,8 @@ struct ScrapeThread::Job {
   bool done = false;
   bool cancelled = false;  // the caller wants no more
   bool stalled = false;    // the caller took nothing for kStallLimit: queue without waiting
+  bool abandoned = false;  // its stalled queue passed the bound: the caller gets an error
+  std::size_t queued_bytes = 0;  // in ready
 };
 
 class ScrapeThread::JobSink : public ByteSink {
@@ -29,7 +32,8 @@ class ScrapeThread::JobSink : public ByteSink {
   Job& job_;
 };
 
-ScrapeThread::ScrapeThread(ScrapeFn scrape) : scrape_(std::move(scrape)), thread_([this] { Loop(); }) {}
+ScrapeThread::ScrapeThread(ScrapeFn scrape, std::size_t max_stalled_bytes)
+    : scrape_(std::move(scrape)), max_stalled_bytes_(max_stalled_bytes), thread_([this] { Loop(); }) {}
 
 ScrapeThread::~ScrapeThread() {
   {
@@ -43,16 +47,32 @@ ScrapeThread::~ScrapeThread() {
 void ScrapeThread::Hand(Job& job, std::string_view bytes) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto room = [&] { return job.cancelled || job.ready.size() < kMaxQueued; };
-  if (!job.stalled && !room() && !job.changed.wait_for(lock, kStallLimit, room)) job.stalled = true;
+  if (!job.stalled && !room() && !job.changed.wait_for(lock, kStallLimit, room)) {
+    job.stalled = true;
+    stalled_bytes_ += job.queued_bytes;
+  }
   if (job.cancelled) return;
+  if (job.stalled && stalled_bytes_ + bytes.size() > max_stalled_bytes_) return Abandon(job);
   std::string piece;
   if (!spare_.empty()) {
     piece = std::move(spare_.back());
     spare_.pop_back();
   }
   piece.assign(bytes.data(), bytes.size());
+  job.queued_bytes += piece.size();
+  if (job.stalled) stalled_bytes_ += piece.size();
   job.ready.push_back(std::move(piece));
   job.changed.notify_all();
+}
+
+void ScrapeThread::Abandon(Job& job) {
+  stalled_bytes_ -= job.queued_bytes;
+  job.queued_bytes = 0;
+  job.ready.clear();
+  job.cancelled = job.abandoned = true;
+  job.changed.notify_all();
+  log::Warn("abandoned a response its client stopped reading",
+            {{"stalled_queue_limit_bytes", std::to_string(max_stalled_bytes_)}});
 }
 
 void ScrapeThread::Run(const ScrapeRequest& req, const PayloadConsumer& consume) {
@@ -65,6 +85,8 @@ void ScrapeThread::Run(const ScrapeRequest& req, const PayloadConsumer& consume)
     if (job.ready.empty()) break;  // done, and every piece taken
     std::string piece = std::move(job.ready.front());
     job.ready.pop_front();
+    job.queued_bytes -= piece.size();
+    if (job.stalled) stalled_bytes_ -= piece.size();
     job.changed.notify_all();  // room for the scrape's next piece
     const bool wanted = !job.cancelled;
     lock.unlock();
@@ -80,6 +102,8 @@ void ScrapeThread::Run(const ScrapeRequest& req, const PayloadConsumer& consume)
       spare_.push_back(std::move(piece));
   }
   if (job.error) std::rethrow_exception(job.error);
+  if (job.abandoned)
+    throw std::runtime_error("response abandoned: its client stopped reading and its queue passed the bound");
 }
 
 std::string ScrapeThread::Run(const ScrapeRequest& req) {

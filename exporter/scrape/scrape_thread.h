@@ -24,8 +24,13 @@
 // which sends it while the scrape writes the next. At most kMaxQueued pieces
 // wait; the scrape waits for room, but for a caller that takes no piece in
 // kStallLimit (a client that stopped reading) it stops waiting and queues
-// the rest, so a slow client costs memory as a whole payload did, never
-// the other scrapes' time. Piece buffers are kept for the next scrapes.
+// the rest, so a slow client costs memory, never the other scrapes' time.
+// What stalled callers hold queued is bounded in all (max_stalled_bytes,
+// across every stalled caller: --web.max-requests of them, each of a payload
+// of tens of MB with every process exported, would hold gigabytes); a
+// response that would pass it is abandoned: its caller gets an error after
+// the pieces it took (the client sees a cut response, never a short one
+// that looks whole). Piece buffers are kept for the next scrapes.
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -47,8 +52,9 @@ class ScrapeThread {
   using ScrapeFn = std::function<void(const ScrapeRequest&, ByteSink&)>;
   static constexpr std::size_t kMaxQueued = 4;
   static constexpr std::chrono::milliseconds kStallLimit{500};
+  static constexpr std::size_t kMaxStalledBytes = std::size_t{64} << 20;
 
-  explicit ScrapeThread(ScrapeFn scrape);
+  explicit ScrapeThread(ScrapeFn scrape, std::size_t max_stalled_bytes = kMaxStalledBytes);
   // Finishes the scrape in progress and those queued, then joins.
   ~ScrapeThread();
   ScrapeThread(const ScrapeThread&) = delete;
@@ -68,13 +74,17 @@ class ScrapeThread {
   void Loop();
   // On the scrape thread: queues a copy of bytes for the job's caller.
   void Hand(Job& job, std::string_view bytes);
+  // Under mu_: drops a stalled job's queued pieces, as its queue passed the bound.
+  void Abandon(Job& job);
   // malloc_trim after a scrape that left far more memory resident than it
   // had in use at its end, in_use (exporter/scrape/heap_trim.h); a normal scrape
   // pays one mallinfo2 and one read of /proc/self/statm.
   void TrimAfterScrape(std::size_t in_use);
 
   const ScrapeFn scrape_;
+  const std::size_t max_stalled_bytes_;
   std::mutex mu_;
+  std::size_t stalled_bytes_ = 0;  // queued for stalled callers, all together
   std::condition_variable queued_;
   std::deque<Job*> jobs_;
   std::vector<std::string> spare_;  // piece buffers for reuse

@@ -163,6 +163,35 @@ TEST(ScrapeThread, AStalledCallerDoesNotHoldTheScrapeThread) {
   EXPECT_EQ(got.size(), 4 * ScrapeThread::kMaxQueued * 6);
 }
 
+// Stalled callers hold at most max_stalled_bytes queued, all together: a
+// response that would pass it is abandoned, and its caller gets an error
+// after the pieces it took, while a caller that reads goes on being served.
+TEST(ScrapeThread, AStalledCallersQueueIsBoundedAndItsResponseAbandoned) {
+  constexpr std::size_t kPiece = 1024, kPieces = 256, kBound = 16 * kPiece;
+  std::atomic<int> scrapes_done{0};
+  ScrapeThread st(
+      [&](const ScrapeRequest&, ByteSink& out) {
+        const std::string piece(kPiece, 'x');
+        for (std::size_t i = 0; i < kPieces; ++i) out.Write(piece);
+        ++scrapes_done;
+      },
+      kBound);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  std::size_t got = 0;
+  EXPECT_THROW(st.Run(ScrapeRequest{}, [&](std::string_view piece) {
+    // Sit on the first piece until the scrape is over (at most 30 s): a client that stopped reading.
+    while (got == 0 && scrapes_done == 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    got += piece.size();
+    return true;
+  }),
+               std::runtime_error);
+  EXPECT_EQ(scrapes_done, 1);
+  EXPECT_GE(got, kPiece);
+  EXPECT_LE(got, kBound + ScrapeThread::kMaxQueued * kPiece) << "only what was queued before the cut";
+  EXPECT_EQ(st.Run(ScrapeRequest{}).size(), kPiece * kPieces) << "a caller that reads gets it all";
+}
+
 TEST(ScrapeThread, AnExceptionAfterPiecesComesAfterThem) {
   ScrapeThread st([](const ScrapeRequest&, ByteSink& out) {
     out.Write("partial");
