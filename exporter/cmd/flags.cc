@@ -119,7 +119,7 @@ const std::vector<FlagDef>& Table() {
        [](const Flags& d) { return Seconds(d.web_request_timeout_seconds); },
        Duration(&Flags::web_request_timeout_seconds, "--web.request-timeout", "10s or 500ms")},
       {"web.max-connections-per-client", "N",
-       "Connections one client address may hold while the HTTP workers run short; more wait for one of its "
+       "Connections one client address (IPv6: one /64) may hold while the HTTP workers run short; more wait for one of its "
        "own to close, holding no worker (0: no limit).",
        [](const Flags& d) { return std::to_string(d.web_max_connections_per_client); },
        Count(&Flags::web_max_connections_per_client, "--web.max-connections-per-client", 65535, "no limit")},

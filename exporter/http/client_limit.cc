@@ -16,7 +16,9 @@ std::string ClientKey(const sockaddr* peer, socklen_t peer_len) {
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(peer);
     const auto* a = reinterpret_cast<const char*>(&in6->sin6_addr);
     if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) return std::string(a + 12, 4);
-    return std::string(a, 16);
+    // A host is given a /64 (SLAAC), so per full address one client could
+    // open a connection from each of 2^64 addresses: count per /64 prefix.
+    return std::string(a, 8);
   }
   return {};
 }

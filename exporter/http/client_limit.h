@@ -7,8 +7,9 @@
 // connections gets no more; its new one waits, holding no worker, until it
 // may (exporter/http/civetweb_edge.h: parked). Below that any client may connect,
 // so one client's many concurrent scrapes still reach --web.max-requests and
-// its 503. IPv4 clients count per address, IPv6 clients per full 128-bit
-// address; an IPv4-mapped IPv6 address counts as its IPv4 address.
+// its 503. IPv4 clients count per address, IPv6 clients per /64 prefix
+// (what one host is given: its addresses are all one client); an
+// IPv4-mapped IPv6 address counts as its IPv4 address.
 
 #include <mutex>
 #include <string>
@@ -43,7 +44,7 @@ class ClientConnectionLimit {
 };
 
 // The address a limit is kept for: 4 bytes for IPv4 (also when IPv4-mapped),
-// 16 for IPv6, empty for anything else (never limited).
+// the /64 prefix (8 bytes) for IPv6, empty for anything else (never limited).
 std::string ClientKey(const sockaddr* peer, socklen_t peer_len);
 
 }  // namespace proctree

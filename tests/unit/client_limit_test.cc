@@ -49,13 +49,15 @@ TEST(ClientConnectionLimit, CountsPerAddressAndReleases) {
   EXPECT_EQ(l.Open(key), 0);
 }
 
-TEST(ClientConnectionLimit, IPv4MappedCountsAsIPv4AndIPv6PerAddress) {
+TEST(ClientConnectionLimit, IPv4MappedCountsAsIPv4AndIPv6PerSlash64) {
   ClientConnectionLimit l(1);
   EXPECT_TRUE(Admit(l, 1, V4("192.0.2.7")));
   EXPECT_FALSE(Admit(l, 2, V6("::ffff:192.0.2.7")));
   EXPECT_TRUE(Admit(l, 3, V6("2001:db8::1")));
   EXPECT_FALSE(Admit(l, 4, V6("2001:db8::1")));
-  EXPECT_TRUE(Admit(l, 5, V6("2001:db8::2")));
+  // Another address of the same /64 is the same host: one client.
+  EXPECT_FALSE(Admit(l, 5, V6("2001:db8::ffff:ffff:ffff:2")));
+  EXPECT_TRUE(Admit(l, 6, V6("2001:db8:0:1::1")));  // the next /64: another client
 }
 
 TEST(ClientConnectionLimit, AnyClientMayConnectWhileTheReserveIsUntouched) {
