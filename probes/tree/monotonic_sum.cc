@@ -91,6 +91,10 @@ bool MonotonicSum::WasMember(const ProcessKey& key, const MemberTable& before) c
   return FindIn(members_, before, key) != nullptr;
 }
 
+bool MonotonicSum::HadAnyOf(const std::vector<const ExitedProcess*>& exits, const MemberTable& before) const {
+  return std::any_of(exits.begin(), exits.end(), [&](const ExitedProcess* e) { return WasMember(e->key, before); });
+}
+
 MonotonicSum::DepartedMap MonotonicSum::FindDeparted(const Indexes& now_members, const MemberTable& now,
                                                      const MemberTable& before) const {
   DepartedMap departed;

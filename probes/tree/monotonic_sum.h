@@ -115,6 +115,9 @@ class MonotonicSum {
                       const std::vector<const ExitedProcess*>& exits = {}, ExitCredit* credit = nullptr);
 
   const TreeCounters& carry() const { return carry_; }
+  // Whether one of these processes was a member at the last update (before:
+  // that update's table).
+  bool HadAnyOf(const std::vector<const ExitedProcess*>& exits, const MemberTable& before) const;
 
  private:
   // A member of the last update that is not one now: its last seen values,

@@ -232,6 +232,9 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
     if (!group_of[i].empty()) by_group[group_of[i]].push_back(static_cast<int>(i));
   for (const auto& g : always_groups) by_group[g];
   for (const auto& [g, unused] : exit_index.new_by_group) by_group[g];
+  // A group whose last members exited since the last scrape: once more, with what their records add.
+  for (const auto& [g, sum] : group_sums_)
+    if (!by_group.count(g) && sum.HadAnyOf(exit_index.seen, before_)) by_group[g];
   for (const auto& [name, members] : by_group) {
     ExitCredit& credit = group_exits_[name];
     AggregateTotals t = Totals(ps, now, before_, members, group_sums_[name], alive, scratch,

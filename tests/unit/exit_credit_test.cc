@@ -112,6 +112,29 @@ TEST(ExitCredit, MemberSeenAliveGetsOnlyWhatItDidSince) {
   EXPECT_DOUBLE_EQ(e.Group("worker")->exits.counters.cpu_user, 0.5);
 }
 
+// A group not listed in groups: whose last member exited: reported once
+// more with the record's credit, so its final counter is not lost; then gone.
+TEST(ExitCredit, UnlistedGroupWhoseLastMemberExitedReportsItsCreditOnceMore) {
+  Exporter e;
+  e.Scrape({Proc(10, 1, 100, 1.0), Proc(11, 10, 101, 0), Proc(30, 1, 120, 4.0)}, {}, {{30, "batch"}});
+  e.Scrape({Proc(10, 1, 100, 1.0), Proc(11, 10, 101, 0)}, {Exit(30, 30, 1, 120, 4.5)}, {});
+  ASSERT_NE(e.Group("batch"), nullptr);
+  EXPECT_EQ(e.Group("batch")->totals.processes, 0u);
+  EXPECT_DOUBLE_EQ(e.Group("batch")->totals.counters.cpu_user, 4.5);
+  EXPECT_DOUBLE_EQ(e.Group("batch")->exits.counters.cpu_user, 0.5);
+  EXPECT_EQ(e.Group("batch")->exits.exited[static_cast<std::size_t>(ExitReason::kNormal)], 1u);
+  e.Scrape({Proc(10, 1, 100, 1.0), Proc(11, 10, 101, 0)}, {}, {});
+  EXPECT_EQ(e.Group("batch"), nullptr);
+}
+
+// Without a record, a group whose members are gone is dropped at once, as before.
+TEST(ExitCredit, UnlistedGroupWithoutRecordsIsDroppedWhenItsMembersAreGone) {
+  Exporter e;
+  e.Scrape({Proc(10, 1, 100, 1.0), Proc(11, 10, 101, 0), Proc(30, 1, 120, 4.0)}, {}, {{30, "batch"}});
+  e.Scrape({Proc(10, 1, 100, 1.0), Proc(11, 10, 101, 0)}, {}, {});
+  EXPECT_EQ(e.Group("batch"), nullptr);
+}
+
 TEST(ExitCredit, RecordBelowWhatWasSeenAddsNothing) {
   Exporter e;
   e.Scrape({Proc(10, 1, 100, 1.0), Proc(11, 10, 101, 0), Proc(30, 10, 120, 4.0)}, {}, {{30, "worker"}});
