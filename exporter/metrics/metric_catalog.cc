@@ -161,7 +161,7 @@ const std::vector<FamilyDef> kCatalog = {
      "Reads not done to bound their cost, by source and reason (interval: cached, budget: the scrape's "
      "budget was spent, rss: above memory.max_rss_bytes).",
      MetricType::Counter, {}, "source reason"},
-    {Fam::kScrapeDuration, "proctree_scrape_duration_seconds", "Duration of this scrape, by phase: probe (reading /proc), select, memory_details (smaps), aggregate (subtree and group totals), serialize.",
+    {Fam::kScrapeDuration, "proctree_scrape_duration_seconds", "Duration of this scrape, by phase: probe (reading /proc), select, memory_details (smaps), aggregate (subtree and group totals), client_wait (waiting for a slow client to take earlier bytes), serialize.",
      MetricType::Gauge, {}, "phase"},
     {Fam::kScrapeProcesses, "proctree_scrape_processes", "Processes read in this scrape.",
      MetricType::Gauge, {}},

@@ -32,6 +32,9 @@ class ByteSink {
  public:
   virtual ~ByteSink() = default;
   virtual void Write(std::string_view bytes) = 0;
+  // Seconds Write has spent so far waiting for the reader to take earlier
+  // bytes (a slow client), not writing: the scrape's client_wait phase.
+  virtual double WaitedSeconds() const { return 0; }
 };
 
 // The whole text in one string: --once, --config.check, tests.

@@ -25,11 +25,13 @@ struct ScrapeThread::Job {
 class ScrapeThread::JobSink : public ByteSink {
  public:
   JobSink(ScrapeThread& st, Job& job) : st_(st), job_(job) {}
-  void Write(std::string_view bytes) override { st_.Hand(job_, bytes); }
+  void Write(std::string_view bytes) override { waited_ += st_.Hand(job_, bytes); }
+  double WaitedSeconds() const override { return std::chrono::duration<double>(waited_).count(); }
 
  private:
   ScrapeThread& st_;
   Job& job_;
+  std::chrono::steady_clock::duration waited_{};
 };
 
 ScrapeThread::ScrapeThread(ScrapeFn scrape, std::size_t max_stalled_bytes)
@@ -44,15 +46,23 @@ ScrapeThread::~ScrapeThread() {
   thread_.join();
 }
 
-void ScrapeThread::Hand(Job& job, std::string_view bytes) {
+std::chrono::steady_clock::duration ScrapeThread::Hand(Job& job, std::string_view bytes) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto room = [&] { return job.cancelled || job.ready.size() < kMaxQueued; };
-  if (!job.stalled && !room() && !job.changed.wait_for(lock, kStallLimit, room)) {
-    job.stalled = true;
-    stalled_bytes_ += job.queued_bytes;
+  std::chrono::steady_clock::duration waited{};
+  if (!job.stalled && !room()) {
+    const auto start = std::chrono::steady_clock::now();
+    if (!job.changed.wait_for(lock, kStallLimit, room)) {
+      job.stalled = true;
+      stalled_bytes_ += job.queued_bytes;
+    }
+    waited = std::chrono::steady_clock::now() - start;
   }
-  if (job.cancelled) return;
-  if (job.stalled && stalled_bytes_ + bytes.size() > max_stalled_bytes_) return Abandon(job);
+  if (job.cancelled) return waited;
+  if (job.stalled && stalled_bytes_ + bytes.size() > max_stalled_bytes_) {
+    Abandon(job);
+    return waited;
+  }
   std::string piece;
   if (!spare_.empty()) {
     piece = std::move(spare_.back());
@@ -63,6 +73,7 @@ void ScrapeThread::Hand(Job& job, std::string_view bytes) {
   if (job.stalled) stalled_bytes_ += piece.size();
   job.ready.push_back(std::move(piece));
   job.changed.notify_all();
+  return waited;
 }
 
 void ScrapeThread::Abandon(Job& job) {

@@ -72,8 +72,9 @@ class ScrapeThread {
   struct Job;
   class JobSink;
   void Loop();
-  // On the scrape thread: queues a copy of bytes for the job's caller.
-  void Hand(Job& job, std::string_view bytes);
+  // On the scrape thread: queues a copy of bytes for the job's caller;
+  // returns the time it waited for room.
+  std::chrono::steady_clock::duration Hand(Job& job, std::string_view bytes);
   // Under mu_: drops a stalled job's queued pieces, as its queue passed the bound.
   void Abandon(Job& job);
   // malloc_trim after a scrape that left far more memory resident than it

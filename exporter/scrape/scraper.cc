@@ -378,14 +378,17 @@ void Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const 
     WriteExporterFamilies(state, enabled, w);
     if (scanned.self) WriteSelfFamilies(*scanned.self, enabled, w);
     if (!enabled.has(Fam::kScrapeDuration)) return;
-    // Last, so it can report this scrape's own serialize time (waits for a slow client included).
+    // Last, so it can report this scrape's own serialize time, less what it
+    // spent waiting for a slow client to take earlier bytes (client_wait).
     const Clock::time_point now = timed ? Clock::now() : t4;
+    const double waited = timed ? out.WaitedSeconds() : 0;
     w.Begin(Fam::kScrapeDuration);
     w.Sample("", {{"phase", "probe"}}, Seconds(t1 - t0));
     w.Sample("", {{"phase", "select"}}, Seconds(t2 - t1));
     w.Sample("", {{"phase", "memory_details"}}, Seconds(t3 - t2));
     w.Sample("", {{"phase", "aggregate"}}, Seconds(t4 - t3));
-    w.Sample("", {{"phase", "serialize"}}, Seconds(now - t4));
+    w.Sample("", {{"phase", "client_wait"}}, waited);
+    w.Sample("", {{"phase", "serialize"}}, std::max(0.0, Seconds(now - t4) - waited));
   };
   parts.own = [&](TextWriter& w) { write_own(w, false); };
 

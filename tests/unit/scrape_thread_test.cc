@@ -192,6 +192,24 @@ TEST(ScrapeThread, AStalledCallersQueueIsBoundedAndItsResponseAbandoned) {
   EXPECT_EQ(st.Run(ScrapeRequest{}).size(), kPiece * kPieces) << "a caller that reads gets it all";
 }
 
+// The scrape learns how long it waited for a slow caller to take pieces (its
+// client_wait phase), so that time is not counted as serializing.
+TEST(ScrapeThread, TheScrapeLearnsHowLongItWaitedForTheCaller) {
+  std::atomic<double> waited{-1};
+  ScrapeThread st([&](const ScrapeRequest&, ByteSink& out) {
+    for (std::size_t i = 0; i < ScrapeThread::kMaxQueued + 2; ++i) out.Write("piece;");
+    waited = out.WaitedSeconds();
+  });
+  bool first = true;
+  st.Run(ScrapeRequest{}, [&](std::string_view) {
+    if (first) std::this_thread::sleep_for(std::chrono::milliseconds(200));  // a client slow to read
+    first = false;
+    return true;
+  });
+  EXPECT_GE(waited, 0.15);
+  EXPECT_LT(waited, 0.5 + 0.2) << "below the stall limit it waits, no longer";
+}
+
 TEST(ScrapeThread, AnExceptionAfterPiecesComesAfterThem) {
   ScrapeThread st([](const ScrapeRequest&, ByteSink& out) {
     out.Write("partial");
