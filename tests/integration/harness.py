@@ -124,6 +124,24 @@ def close_stdin_and_wait(proc, timeout=10):
     return stop_process(proc, signal.SIGKILL)
 
 
+def start_idle_processes(count, add_cleanup, timeout=120):
+    """count sleeping children of one process (tests/helpers/process_chain --fanout: clone(CLONE_VM)
+    children without exec, in their own process group); add_cleanup(fn) registers their end.
+    Returns (their parent's Popen, the pid of the last one started)."""
+    chain = subprocess.Popen([env_path("PROCTREE_CHAIN"), "--depth", str(count), "--fanout"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, process_group=0)
+
+    def stop():
+        close_stdin_and_wait(chain, 60)
+        try:
+            os.killpg(chain.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    add_cleanup(stop)
+    lines = read_lines_until(chain.stdout, r"^ready ([0-9]+) ([0-9]+)$", timeout, f"{count} idle processes")
+    return chain, int(lines[-1].split()[2])
+
+
 def stop_process(proc, sig=signal.SIGTERM, timeout=10):
     """Signals proc and waits; kills it when it does not exit in time. Returns the exit code."""
     if proc.poll() is None:

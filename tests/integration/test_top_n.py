@@ -41,19 +41,8 @@ class TopNTest(harness.IntegrationTest):
     def setUpClass(cls):
         cls.tmp = cls.make_class_tmpdir()
         # clone(CLONE_VM) children without exec: 2,000 `sleep`s took 46 s to start on a loaded 2-core machine.
-        sleepers = subprocess.Popen([harness.env_path("PROCTREE_CHAIN"), "--depth", str(IDLE), "--fanout"],
-                                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, process_group=0)
-
-        def stop():
-            harness.close_stdin_and_wait(sleepers, 30)
-            try:
-                os.killpg(sleepers.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        cls.addClassCleanup(stop)
-        m = harness.read_lines_until(sleepers.stdout, r"^ready ([0-9]+) ([0-9]+)$", 60, f"{IDLE} idle processes")
-        cls.sleepers = sleepers
-        cls.named = int(m[-1].split()[2])  # the last one started; a selector names it below
+        # The last one started is the one a selector names below.
+        cls.sleepers, cls.named = harness.start_idle_processes(IDLE, cls.addClassCleanup, 60)
         cls.pid_file = os.path.join(cls.tmp, "named.pid")
         with open(cls.pid_file, "w") as f:
             f.write(f"{cls.named}\n")

@@ -23,7 +23,6 @@ Skipped in sanitizer builds, whose allocators keep their own memory.
 
 import gzip
 import os
-import signal
 import subprocess
 import unittest
 
@@ -90,23 +89,9 @@ class PayloadMemoryTest(harness.IntegrationTest):
                                              f"{len(r.body) >> 20} MB gzip payload")
 
 
-    def start_fleet(self):
-        # clone(CLONE_VM) children without exec, all children of one process.
-        chain = subprocess.Popen([harness.env_path("PROCTREE_CHAIN"), "--depth", str(FLEET), "--fanout"],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, process_group=0)
-
-        def stop():
-            harness.close_stdin_and_wait(chain, 60)
-            try:
-                os.killpg(chain.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.addCleanup(stop)
-        harness.read_lines_until(chain.stdout, r"^ready ([0-9]+) ([0-9]+)$", 120, f"{FLEET} idle processes")
-
     @unittest.skipIf(build_sanitizer(), "a sanitizer's allocator keeps its own memory")
     def test_peak_rss_at_10000_processes(self):
-        self.start_fleet()
+        harness.start_idle_processes(FLEET, self.addCleanup)
         every = os.path.join(harness.env_path("PROCTREE_SOURCE_DIR"), "config", "examples", "every-process.yml")
         for name, args in (("default", []), ("every-process", [f"--config.file={every}"])):
             with self.subTest(config=name):
