@@ -14,7 +14,8 @@ import harness
 from harness import select
 
 BUSY = "import os, sys; os.sched_setaffinity(0, {int(sys.argv[1])})\nwhile True: pass\n"
-IDLE = "import time; time.sleep(600)\n"
+# Says when it is past the interpreter's start-up (which does wait on a busy machine's run queue).
+IDLE = "import time; print('sleeping', flush=True); time.sleep(600)\n"
 RISE = 0.3    # seconds of run-queue wait each busy loop must show (it gets ~0.5 s per second)
 IDLE_SLACK = 0.01  # an idle process may be woken once (e.g. by a signal); it never competes
 
@@ -22,9 +23,9 @@ IDLE_SLACK = 0.01  # an idle process may be woken once (e.g. by a signal); it ne
 class SchedWaitTest(harness.IntegrationTest):
 
     def spawn(self, code, *args):
-        p = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.DEVNULL)
+        p = subprocess.Popen([sys.executable, "-c", code, *args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         self.addCleanup(harness.stop_process, p, 9)
-        return p.pid
+        return p
 
     def waits(self, exporter, pids):
         """{pid: sched wait seconds} of `pids` and the test's own subtree total from one scrape."""
@@ -37,8 +38,10 @@ class SchedWaitTest(harness.IntegrationTest):
 
     def test_competing_processes_wait_an_idle_one_does_not(self):
         cpu = min(os.sched_getaffinity(0))
-        busy = [self.spawn(BUSY, str(cpu)) for _ in range(2)]
-        idle = self.spawn(IDLE)
+        busy = [self.spawn(BUSY, str(cpu)).pid for _ in range(2)]
+        idle_proc = self.spawn(IDLE)
+        harness.read_lines_until(idle_proc.stdout, r"^sleeping$", 30, "the idle process asleep")
+        idle = idle_proc.pid
         pids = set(busy) | {idle}
         # Only the two families the test reads: a shared CI host may run thousands of processes.
         config = os.path.join(self.make_tmpdir(), "config.yml")
