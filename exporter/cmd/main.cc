@@ -184,10 +184,10 @@ HttpOptions HttpOptionsFrom(const Flags& flags, const WebConfig& web) {
 
 // Serves until told to stop (SIGINT, SIGTERM; Windows: Ctrl+C, the service's
 // stop); SIGHUP reloads the config (stop_signals.h).
+// ExporterMain has called CaptureStopEvents, before starting any thread.
 int Serve(const Flags& flags, ConfigHolder& config, const WebConfig& web, const ScrapeFn& scrape) {
-  CaptureStopEvents();
   const ReloadFn reload = MakeReload(flags, config);
-  // Started after CaptureStopEvents, so it inherits the signal mask; outlives the server.
+  // Inherits the signal mask; outlives the server.
   ScrapeThread scrape_thread(scrape);
   std::string error;
   auto server = HttpServer::Start(
@@ -257,7 +257,13 @@ int ExporterMain(int argc, char** argv) {
     log::Error("cannot open probe", {{"procfs", flags.procfs}, {"err", error}});
     return 1;
   }
-  if (!flags.once && !StartExitAccounting(config.Get()->config.exits, *probe)) return 1;
+  if (!flags.once) {
+    // Before the exit-accounting thread starts, so it too blocks the stop
+    // signals: a SIGTERM the kernel gave that thread ended the process on
+    // the spot, without the clean shutdown (stop_signals.h).
+    CaptureStopEvents();
+    if (!StartExitAccounting(config.Get()->config.exits, *probe)) return 1;
+  }
   Scraper scraper(*probe, BuildInfo{kVersion, kRevision, std::string(probe->os())}, LearnAboutSelf(flags.procfs));
   const ScrapeFn scrape = MakeScrape(flags, config, scraper);
   if (flags.once) return WriteOnce(scrape);
