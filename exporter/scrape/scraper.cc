@@ -295,6 +295,13 @@ bool Scraper::CompleteStage(const RuntimeConfig& rc, const EnabledFamilies& enab
     for (int r : SubtreeRoots(rc, enabled, *scanned, selected))
       if (!std::binary_search(selected.rows.begin(), selected.rows.end(), r)) roots_only.push_back(r);
   }
+  if (!probe_.CompletesByPid() && !roots_only.empty()) {
+    // Every process is scanned again anyway: once, with both sets of groups.
+    std::vector<int> both = selected.rows;
+    both.insert(both.end(), roots_only.begin(), roots_only.end());
+    std::sort(both.begin(), both.end());
+    return Complete(scanned->for_rows | scanned->for_labels, both, opts, scanned);
+  }
   const bool rows_whole = Complete(scanned->for_rows | scanned->for_labels, selected.rows, opts, scanned);
   return Complete(scanned->for_labels, roots_only, opts, scanned) && rows_whole;
 }

@@ -322,6 +322,44 @@ TEST(AllowlistReads, LabelOnlyValuesAsInOnePhase) {
   EXPECT_EQ(LabelledSeries(few, "proctree_process_threads").size(), 2u);    // the rows'
 }
 
+// A module without a by-pid Complete (Windows): Probe::Complete's default
+// scans every process again, so phase 2 is one more scan, not one per set.
+class RescanningProbe final : public Probe {
+ public:
+  explicit RescanningProbe(const Probe& inner) : inner_(inner) {}
+  std::string_view os() const override { return inner_.os(); }
+  bool Supports(Feature f) const override { return inner_.Supports(f); }
+  ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const override {
+    ++scans;
+    return inner_.Scan(req, errors);
+  }
+  std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override {
+    return inner_.SampleSelf(req, errors);
+  }
+  DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
+                                  ScanErrors& errors) const override {
+    return inner_.ReadMemoryDetails(key, maps, out, errors);
+  }
+  mutable int scans = 0;
+
+ private:
+  const Probe& inner_;
+};
+
+TEST(AllowlistReads, LabelOnlyGroupsWithTheDefaultCompleteScanOnceMore) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const auto rc = RuntimeFrom(std::string(kFewLabelled) + "labels: {exe: true, cmdline: true}\n");
+  RescanningProbe rescanning(*probe);
+  const std::string payload = ScrapeOnce(rescanning, *rc);
+  EXPECT_EQ(rescanning.scans, 2);  // phase 1, then rows and the subtree root together
+  EXPECT_EQ(LabelledSeries(payload, "proctree_subtree_processes"),
+            LabelledSeries(ScrapeOnce(*probe, *rc), "proctree_subtree_processes"));
+  EXPECT_EQ(LabelledSeries(payload, "proctree_process_threads"),
+            LabelledSeries(ScrapeOnce(*probe, *rc), "proctree_process_threads"));
+}
+
 TEST(AllowlistReads, NoProcessFamilyNoScanAtAll) {
   // Only exporter-level families: no pid directory is read, so nothing fails.
   FixtureProc proc;
