@@ -265,8 +265,8 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   ScanErrors scan_errors(DebugLogger());
   out.req = ScanRequestFor(rc, enabled, opts, two_phase_);
   out.for_rows = enabled.RequiredGroups() - out.req.groups;
-  if (!out.req.groups.empty()) out.for_labels = rc.selection->LabelOnlyGroups() - out.req.groups;
   if (!out.req.groups.empty()) {
+    out.for_labels = rc.selection->LabelOnlyGroups() - out.req.groups;
     out.scan = probe_.Scan(out.req, scan_errors);
     out.exits.swap(held_exits_);
     out.exits_on = probe_.DrainExits(&out.exits, &exit_stats_);
