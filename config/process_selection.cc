@@ -58,6 +58,14 @@ std::int64_t ReadPidFile(const std::string& path) {
   return pid;
 }
 
+FieldGroups LabelGroups(const LabelPolicy& l) {
+  FieldGroups g;
+  if (l.exe) g |= FieldGroup::kExe;
+  if (l.cgroup || l.container_id) g |= FieldGroup::kCgroup;
+  if (l.cmdline) g |= FieldGroup::kCmdline;
+  return g;
+}
+
 }  // namespace
 
 ProcessSelection::~ProcessSelection() = default;
@@ -97,14 +105,12 @@ std::shared_ptr<const ProcessSelection> ProcessSelection::Compile(const Config& 
   for (const auto& r : config.tree_roots) sel->roots_.push_back(compile(r));
   sel->always_groups_ = config.groups;
   sel->unmatched_ = config.unmatched;
-  const LabelPolicy& l = config.labels;
-  if (l.exe) sel->needs_ |= FieldGroup::kExe;
-  if (l.user) sel->need_user_ = true;
-  if (l.cgroup || l.container_id) sel->need_cgroup_ = true;
-  if (l.cmdline) sel->need_cmdline_ = true;
   if (sel->need_user_) sel->needs_ |= FieldGroup::kStatus;
   if (sel->need_cmdline_) sel->needs_ |= FieldGroup::kCmdline;
   if (sel->need_cgroup_) sel->needs_ |= FieldGroup::kCgroup;
+  sel->label_only_ = LabelGroups(config.labels) - sel->needs_;
+  // The user label's uid comes with status, small and read for most families anyway.
+  if (config.labels.user) sel->needs_ |= FieldGroup::kStatus;
   return sel;
 }
 

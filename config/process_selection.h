@@ -36,14 +36,19 @@ class ProcessSelection {
   static std::shared_ptr<const ProcessSelection> Compile(const Config& config);
   ~ProcessSelection();
 
-  // The probe field groups the selectors and the label policy need.
+  // The probe field groups matching, grouping and choosing roots need, of
+  // every process (and status for the user label's uid).
   FieldGroups NeededGroups() const { return needs_; }
+  // The groups only the labels need (exe, cmdline, cgroup): of the labelled
+  // processes alone, the rows and the subtree roots.
+  FieldGroups LabelOnlyGroups() const { return label_only_; }
   // A selector's cmdline regex needs the whole command line, not just what a label keeps.
   bool MatchesCmdline() const { return match_cmdline_; }
 
-  // Empty when nothing reads them: no selector, no tree root, no label that
-  // needs a fact (the embedded default; 1.6 MB of empty strings at 10,000
-  // processes otherwise). Facts() is what Assign, Roots and labels take.
+  // Empty when nothing reads them: no selector, no tree root (the embedded
+  // default; 1.6 MB of empty strings at 10,000 processes otherwise). What
+  // Assign and Roots take; labels are derived from the samples, after the
+  // label-only groups are read for the labelled processes.
   std::vector<ProcessFacts> Facts(const std::vector<ProcessSample>& ps, UserNames& users) const;
   std::vector<Assignment> Assign(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
                                  const ProcessTree& tree) const;
@@ -64,7 +69,7 @@ class ProcessSelection {
   std::vector<std::unique_ptr<Compiled>> roots_;
   std::vector<std::string> always_groups_;
   UnmatchedPolicy unmatched_;
-  FieldGroups needs_;
+  FieldGroups needs_, label_only_;
   bool need_user_ = false, need_cmdline_ = false, need_cgroup_ = false, match_cmdline_ = false;
 };
 

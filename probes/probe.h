@@ -72,6 +72,10 @@ class Probe {
   // row was read (the rest keep only phase 1's fields; totals are whole).
   virtual bool Complete(const ScanRequest& req, const std::vector<int>& rows, ScanResult* scan,
                         ScanErrors& errors) const;
+  // Whether Complete reads only the processes at `rows` (true where a module
+  // overrides it to read by pid). Where it scans every process again, a
+  // caller makes one call, not one per set of groups.
+  virtual bool CompletesByPid() const { return false; }
   // Reads the calling process itself (for the exporter's own process_* metrics).
   virtual std::optional<ProcessSample> SampleSelf(const ScanRequest& req,
                                                   ScanErrors& errors) const = 0;

@@ -10,6 +10,7 @@
 #include "exporter/metrics/text_writer.h"
 #include "exporter/metrics/tree_families.h"
 #include "exporter/scrape/series_budget.h"
+#include "probes/container_id.h"
 
 namespace proctree {
 
@@ -44,14 +45,18 @@ FieldGroups RankingGroups(const RuntimeConfig& rc) {
 // What the probe must read of every process: what the enabled families and
 // the selectors need, and only as much of a command line as the label can
 // show. In two phases, only what counts every process (totals, selection,
-// ranking); the per-process families' groups follow for the rows alone.
+// ranking); the per-process families' groups follow for the rows alone, and
+// what only the labels need for the labelled processes alone.
 ScanRequest ScanRequestFor(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts,
                            bool two_phase) {
   const ProcessSelection& selection = *rc.selection;
   ScanRequest req;
   const FieldGroups all = enabled.RequiredGroups();
   req.groups = two_phase ? enabled.EveryProcessGroups() : all;
-  if (!all.empty() || AnyAggregateFamily(enabled)) req.groups |= selection.NeededGroups() | RankingGroups(rc);
+  if (!all.empty() || AnyAggregateFamily(enabled)) {
+    req.groups |= selection.NeededGroups() | RankingGroups(rc);
+    if (!two_phase) req.groups |= selection.LabelOnlyGroups();
+  }
   // The carries see every scan that aggregates: one narrowed by collect[]
   // still reads what the config's aggregate families need.
   if (opts.families && AnyAggregateFamily(enabled)) req.groups |= rc.enabled.EveryProcessGroups();
@@ -97,15 +102,21 @@ std::vector<bool> Labelled(std::size_t processes, const std::vector<int>& rows, 
   return out;
 }
 
-std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<ProcessFacts>& facts,
-                                         const LabelPolicy& policy) {
+// From the samples, of the labelled processes only: the label-only groups
+// were read for them alone (CompleteStage).
+std::vector<OptionalLabels> DeriveLabels(const std::vector<ProcessSample>& ps, const std::vector<bool>& labelled,
+                                         const LabelPolicy& policy, UserNames& users) {
   if (!policy.user && !policy.exe && !policy.cgroup && !policy.container_id && !policy.cmdline) return {};
   std::vector<OptionalLabels> out(ps.size());
   for (std::size_t i = 0; i < ps.size(); ++i) {
-    if (policy.user) out[i].user = facts[i].user.empty() && ps[i].uid.has_value() ? std::to_string(ps[i].uid.value) : facts[i].user;
+    if (!labelled[i]) continue;
+    if (policy.user && ps[i].uid.has_value()) {
+      out[i].user = users.Lookup(ps[i].uid.value);
+      if (out[i].user.empty()) out[i].user = std::to_string(ps[i].uid.value);
+    }
     if (policy.exe && ps[i].exe.has_value()) out[i].exe = ps[i].exe.value;
-    if (policy.cgroup) out[i].cgroup = facts[i].cgroup_path;
-    if (policy.container_id) out[i].container_id = facts[i].container_id;
+    if (policy.cgroup && ps[i].cgroup.has_value()) out[i].cgroup = ps[i].cgroup.value;
+    if (policy.container_id && ps[i].cgroup.has_value()) out[i].container_id = ContainerIdFromCgroupPath(ps[i].cgroup.value);
     // Environment variables are never read; the command line only when asked for, redacted.
     if (policy.cmdline && ps[i].cmdline.has_value())
       out[i].cmdline = CmdlineLabel(ps[i].cmdline.value, policy.cmdline_max_length, ps[i].cmdline_cut);
@@ -195,6 +206,7 @@ struct Scraper::Scanned {
   Clock::time_point started;  // when the scan began: the phases are timed from it
   ScanRequest req;            // what phase 1 read of every process
   FieldGroups for_rows;       // what phase 2 reads for the rows
+  FieldGroups for_labels;     // what phase 2 reads for the rows and the subtree roots
   ScanResult scan;
   std::optional<ProcessSample> self;
   bool exits_on = false;          // the probe runs exit accounting
@@ -208,12 +220,14 @@ struct Scraper::Selected {
   std::vector<int> rows;  // processes with per-process series
   std::size_t truncated = 0;        // beyond limits.max_processes
   std::size_t truncated_top_n = 0;  // candidates top_n left out
+  std::vector<int> roots;           // the selection's subtree roots (phase 1 data is all they need)
 };
 
 Scraper::Selected Scraper::SelectStage(const RuntimeConfig& rc, const Scanned& scanned) {
   const auto& ps = scanned.scan.processes;
-  Selected out{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0, 0};
+  Selected out{ProcessTree::Build(ps), rc.selection->Facts(ps, users_), {}, {}, 0, 0, {}};
   out.assigned = rc.selection->Assign(ps, out.facts, out.tree);
+  out.roots = rc.selection->Roots(ps, out.facts, out.tree);
   const TopNPolicy& top_n = rc.config.top_n;
   if (ps.empty()) return out;  // nothing read (a collect[] of exporter families only): the ranking's state stays
   if (!top_n.Enabled()) {
@@ -252,6 +266,7 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   out.req = ScanRequestFor(rc, enabled, opts, two_phase_);
   out.for_rows = enabled.RequiredGroups() - out.req.groups;
   if (!out.req.groups.empty()) {
+    out.for_labels = rc.selection->LabelOnlyGroups() - out.req.groups;
     out.scan = probe_.Scan(out.req, scan_errors);
     out.exits.swap(held_exits_);
     out.exits_on = probe_.DrainExits(&out.exits, &exit_stats_);
@@ -265,21 +280,55 @@ Scraper::Scanned Scraper::ScanStage(const RuntimeConfig& rc, const EnabledFamili
   return out;
 }
 
-// Phase 2: the per-process families' groups for the rows alone. When most
-// processes are rows (every process has per-process series), one phase
-// that reads everything is cheaper than reading stat twice, so the next
-// scrape goes back to it; either way the output is the same.
-bool Scraper::CompleteStage(const Selected& selected, const ScrapeOptions& opts, Scanned* scanned) {
+// Phase 2: the per-process families' groups for the rows alone, and the
+// label-only groups for the rows and the subtree roots, whose label prefix
+// is written (Labelled). When most processes are rows (every process has
+// per-process series), one phase that reads everything is cheaper than
+// reading stat twice, so the next scrape goes back to it; either way the
+// output is the same.
+bool Scraper::CompleteStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Selected& selected,
+                            const ScrapeOptions& opts, Scanned* scanned) {
   const std::size_t n = scanned->scan.processes.size();
   two_phase_ = selected.rows.size() * 2 <= n;
-  if (scanned->for_rows.empty() || selected.rows.empty()) return true;
-  ScanRequest req = scanned->req;
-  req.groups = scanned->for_rows;
+  std::vector<int> roots_only;  // subtree roots that are not rows
+  if (!scanned->for_labels.empty()) {
+    for (int r : SubtreeRoots(rc, enabled, *scanned, selected))
+      if (!std::binary_search(selected.rows.begin(), selected.rows.end(), r)) roots_only.push_back(r);
+  }
+  if (!probe_.CompletesByPid() && !roots_only.empty()) {
+    // Every process is scanned again anyway: once, with both sets of groups.
+    std::vector<int> both = selected.rows;
+    both.insert(both.end(), roots_only.begin(), roots_only.end());
+    std::sort(both.begin(), both.end());
+    return Complete(scanned->for_rows | scanned->for_labels, both, opts, scanned);
+  }
+  const bool rows_whole = Complete(scanned->for_rows | scanned->for_labels, selected.rows, opts, scanned);
+  return Complete(scanned->for_labels, roots_only, opts, scanned) && rows_whole;
+}
+
+bool Scraper::Complete(FieldGroups groups, const std::vector<int>& which, const ScrapeOptions& opts,
+                       Scanned* scanned) {
+  if (groups.empty() || which.empty()) return true;
+  ScanRequest req = scanned->req;  // its cmdline_max_bytes too
+  req.groups = groups;
   req.deadline = opts.deadline;
   ScanErrors errors(DebugLogger());
-  const bool whole = probe_.Complete(req, selected.rows, &scanned->scan, errors);
+  const bool whole = probe_.Complete(req, which, &scanned->scan, errors);
   errors_.Merge(errors);
   return whole;
+}
+
+// Whether AggregateStage sums groups and subtrees this scrape.
+bool Scraper::Aggregates(const EnabledFamilies& enabled, const Scanned& scanned) {
+  return AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded && AnyAggregateFamily(enabled);
+}
+
+// The roots AggregateStage will write subtree series for.
+std::vector<int> Scraper::SubtreeRoots(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
+                                       const Selected& selected) const {
+  if (!Aggregates(enabled, scanned)) return {};
+  return aggregator_.SubtreeRoots(scanned.scan.processes, selected.tree, selected.roots,
+                                  rc.config.tree_max_ancestor_depth);
 }
 
 Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
@@ -309,7 +358,7 @@ Scraper::Details Scraper::MemoryDetailsStage(const RuntimeConfig& rc, const Enab
 TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,
                                                const Scanned& scanned, const Selected& selected) {
   const auto& ps = scanned.scan.processes;
-  if (!AnyTreeFamily(enabled) || scanned.scan.deadline_exceeded || !AnyAggregateFamily(enabled)) {
+  if (!Aggregates(enabled, scanned)) {
     // A scrape that does not aggregate (collect[] without group or subtree
     // families, a deadline) keeps the records for the next that does, up to the listener's queue bound.
     if (held_exits_.size() + scanned.exits.size() <= ExitAccountingOptions{}.max_queued_records)
@@ -326,7 +375,7 @@ TreeAggregator::Result Scraper::AggregateStage(const RuntimeConfig& rc, const En
     exited = exit_book_.Take(scanned.exits, ps);
     AssignExitGroups(selection, ps, selected.tree, selected.assigned, users_, &exited);
   }
-  return aggregator_.Aggregate(ps, selected.tree, selection.Roots(ps, selected.facts, selected.tree), group_of,
+  return aggregator_.Aggregate(ps, selected.tree, selected.roots, group_of,
                                selection.always_groups(), rc.config.tree_max_ancestor_depth, exited);
 }
 
@@ -351,7 +400,7 @@ void Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const 
   const auto t1 = Clock::now();
 
   const Selected selected = SelectStage(rc, scanned);
-  const bool rows_whole = CompleteStage(selected, opts, &scanned);
+  const bool rows_whole = CompleteStage(rc, enabled, selected, opts, &scanned);
   const auto t2 = Clock::now();
 
   const Details details = MemoryDetailsStage(rc, enabled, scanned, selected, opts);
@@ -360,8 +409,8 @@ void Scraper::Scrape(const RuntimeConfig& rc, const ReloadStatus& reload, const 
   const TreeAggregator::Result agg = AggregateStage(rc, enabled, scanned, selected);
   const auto t4 = Clock::now();
 
-  const auto prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, selected.facts, rc.config.labels),
-                                             Labelled(ps.size(), selected.rows, agg));
+  const std::vector<bool> labelled = Labelled(ps.size(), selected.rows, agg);
+  const auto prefixes = ProcessLabelPrefixes(ps, DeriveLabels(ps, labelled, rc.config.labels, users_), labelled);
   const bool tree_on = AnyTreeFamily(enabled) && !scanned.scan.deadline_exceeded;
   ExitStats exit_stats = exit_stats_;  // the listener's totals, and what this side could not hold
   exit_stats.queue_dropped += held_dropped_;

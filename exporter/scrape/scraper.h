@@ -53,7 +53,12 @@ class Scraper {
   struct Details;
   Scanned ScanStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const ScrapeOptions& opts);
   Selected SelectStage(const RuntimeConfig& rc, const Scanned& scanned);
-  bool CompleteStage(const Selected& selected, const ScrapeOptions& opts, Scanned* scanned);
+  bool CompleteStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Selected& selected,
+                     const ScrapeOptions& opts, Scanned* scanned);
+  bool Complete(FieldGroups groups, const std::vector<int>& which, const ScrapeOptions& opts, Scanned* scanned);
+  static bool Aggregates(const EnabledFamilies& enabled, const Scanned& scanned);
+  std::vector<int> SubtreeRoots(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
+                                const Selected& selected) const;
   Details MemoryDetailsStage(const RuntimeConfig& rc, const EnabledFamilies& enabled, const Scanned& scanned,
                              const Selected& selected, const ScrapeOptions& opts);
   TreeAggregator::Result AggregateStage(const RuntimeConfig& rc, const EnabledFamilies& enabled,

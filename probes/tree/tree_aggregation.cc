@@ -196,6 +196,13 @@ std::vector<int> TreeAggregator::RootsToSum(const std::vector<ProcessSample>& ps
   return all;
 }
 
+std::vector<int> TreeAggregator::SubtreeRoots(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
+                                              const std::vector<int>& roots, std::size_t max_nesting) const {
+  std::vector<int> all = RootsToSum(ps, roots);
+  KeepShallowRoots(tree, max_nesting, &all);
+  return all;
+}
+
 TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
                                                  const std::vector<int>& roots,
                                                  const std::vector<std::string>& group_of,

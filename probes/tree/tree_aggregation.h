@@ -76,6 +76,11 @@ class TreeAggregator {
                    std::size_t max_nesting = std::numeric_limits<std::size_t>::max(),
                    const std::vector<ExitedProcess>& exits = {});
 
+  // The roots Aggregate would sum now (its Result::subtrees' roots, in
+  // order), before it runs: the exporter reads their labels first.
+  std::vector<int> SubtreeRoots(const std::vector<ProcessSample>& ps, const ProcessTree& tree,
+                                const std::vector<int>& roots, std::size_t max_nesting) const;
+
  private:
   std::vector<int> RootsToSum(const std::vector<ProcessSample>& ps, const std::vector<int>& roots) const;
 

@@ -10,6 +10,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -241,6 +242,122 @@ TEST(AllowlistReads, CmdlineReadOnlyWhenALabelOrSelectorNeedsIt) {
     const std::string payload = ScrapeOnce(*probe, *RuntimeFrom("tree:\n  roots: [{cmdline: ['x']}]\n"));
     EXPECT_EQ(Series(payload, "proctree_probe_errors_total", cmdline_errors).size(), 1u) << payload;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Label-only files: read for the labelled processes alone
+
+// Two rows by memory (8672, 8444) and one subtree root that is not a row
+// (8683, by comm): the processes whose label prefix is written.
+const char* const kFewLabelled = R"(
+top_n: {by_memory: 2, hold_seconds: 0}
+tree:
+  roots: [{comm: [stopped]}]
+)";
+const char* const kLabelledPids[] = {"8672", "8444", "8683"};
+
+// Read failures of `source` with `labels_yaml` (plus `extra`) over a copy
+// whose <pid>/<file> are directories.
+double LabelFileErrors(const std::string& file, const std::string& source, const std::string& yaml) {
+  FixtureProc proc;
+  EXPECT_GT(proc.ReplaceWithDirectory(file), 0);
+  auto probe = proc.Probe();
+  if (probe == nullptr) return -1;
+  return ErrorsOf(ScrapeOnce(*probe, *RuntimeFrom(yaml)), source);
+}
+
+// The series of `name` of each labelled pid, label prefix and value.
+std::vector<std::string> LabelledSeries(const std::string& payload, const std::string& name) {
+  std::vector<std::string> out;
+  for (const char* pid : kLabelledPids)
+    for (const auto& line : Series(payload, name, {"pid=\"" + std::string(pid) + "\""})) out.push_back(line);
+  return out;
+}
+
+TEST(AllowlistReads, LabelOnlyFilesReadForTheLabelledOnly) {
+  struct Case {
+    const char *file, *source, *labels, *selector;
+  };
+  for (const Case& c : {Case{"exe", "exe", "labels: {exe: true}\n", "processes:\n  - match: {exe: [nomatch]}\n"},
+                        Case{"cgroup", "cgroup", "labels: {cgroup: true}\n", "processes:\n  - match: {cgroup: [nomatch]}\n"},
+                        Case{"cgroup", "cgroup", "labels: {container_id: true}\n",
+                             "processes:\n  - match: {comm: [a]}\n    group: '{container_id}'\n"},
+                        Case{"cmdline", "cmdline", "labels: {cmdline: true}\n", "processes:\n  - match: {cmdline: [nomatch]}\n"}}) {
+    SCOPED_TRACE(c.labels);
+    // The rows and the subtree root, not the 9 or 12 others.
+    EXPECT_EQ(LabelFileErrors(c.file, c.source, std::string(kFewLabelled) + c.labels), 3);
+    // A selector (or group template) needs the file of every process: phase 1 as before.
+    FixtureProc proc;
+    const int every = proc.ReplaceWithDirectory(c.file) - (std::string(c.file) == "exe" ? 0 : 1);  // not the zombie's
+    EXPECT_EQ(LabelFileErrors(c.file, c.source, std::string(kFewLabelled) + c.labels + c.selector), every);
+  }
+}
+
+TEST(AllowlistReads, LabelOnlyValuesAsInOnePhase) {
+  // The same label values, read for the labelled processes in phase 2, as a
+  // scrape that reads every process in one phase (every process a row; the
+  // second scrape runs in one phase) writes for them.
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const std::string labels = "labels: {user: true, exe: true, cgroup: true, container_id: true, cmdline: true}\n";
+  const std::string few = ScrapeOnce(*probe, *RuntimeFrom(std::string(kFewLabelled) + labels));
+  Scraper every(*probe, BuildInfo{"test", "test", "linux"});
+  const auto all_rows = RuntimeFrom("tree:\n  roots: [{comm: [stopped]}]\n" + labels);
+  every.Scrape(*all_rows);
+  const std::string one_phase = every.Scrape(*all_rows);
+  for (const char* name : {"proctree_process_threads", "proctree_subtree_processes"}) {
+    SCOPED_TRACE(name);
+    const auto got = LabelledSeries(few, name);
+    const auto want = LabelledSeries(one_phase, name);  // a superset: every process is a row there
+    ASSERT_FALSE(got.empty());
+    for (const auto& line : got) {
+      EXPECT_NE(std::find(want.begin(), want.end(), line), want.end()) << line;
+      EXPECT_NE(line.find("exe=\"/root/.pyenv/versions/3.11.7/bin/python3.11\""), std::string::npos) << line;
+      EXPECT_NE(line.find("cmdline=\""), std::string::npos) << line;
+      EXPECT_NE(line.find("cgroup=\""), std::string::npos) << line;
+    }
+  }
+  EXPECT_EQ(LabelledSeries(few, "proctree_subtree_processes").size(), 1u);  // 8683's
+  EXPECT_EQ(LabelledSeries(few, "proctree_process_threads").size(), 2u);    // the rows'
+}
+
+// A module without a by-pid Complete (Windows): Probe::Complete's default
+// scans every process again, so phase 2 is one more scan, not one per set.
+class RescanningProbe final : public Probe {
+ public:
+  explicit RescanningProbe(const Probe& inner) : inner_(inner) {}
+  std::string_view os() const override { return inner_.os(); }
+  bool Supports(Feature f) const override { return inner_.Supports(f); }
+  ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const override {
+    ++scans;
+    return inner_.Scan(req, errors);
+  }
+  std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override {
+    return inner_.SampleSelf(req, errors);
+  }
+  DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
+                                  ScanErrors& errors) const override {
+    return inner_.ReadMemoryDetails(key, maps, out, errors);
+  }
+  mutable int scans = 0;
+
+ private:
+  const Probe& inner_;
+};
+
+TEST(AllowlistReads, LabelOnlyGroupsWithTheDefaultCompleteScanOnceMore) {
+  FixtureProc proc;
+  auto probe = proc.Probe();
+  ASSERT_NE(probe, nullptr);
+  const auto rc = RuntimeFrom(std::string(kFewLabelled) + "labels: {exe: true, cmdline: true}\n");
+  RescanningProbe rescanning(*probe);
+  const std::string payload = ScrapeOnce(rescanning, *rc);
+  EXPECT_EQ(rescanning.scans, 2);  // phase 1, then rows and the subtree root together
+  EXPECT_EQ(LabelledSeries(payload, "proctree_subtree_processes"),
+            LabelledSeries(ScrapeOnce(*probe, *rc), "proctree_subtree_processes"));
+  EXPECT_EQ(LabelledSeries(payload, "proctree_process_threads"),
+            LabelledSeries(ScrapeOnce(*probe, *rc), "proctree_process_threads"));
 }
 
 TEST(AllowlistReads, NoProcessFamilyNoScanAtAll) {

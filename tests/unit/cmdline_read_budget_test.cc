@@ -230,20 +230,26 @@ TEST(CmdlineReadBudget, LiveProcessIsReadOnlyToTheBudget) {
 
 // --- through the scraper: which budget a config asks for ---
 
-// Records the request and answers with one fixed process.
+// Records the requests and answers with one fixed process, a row: the
+// label-only groups are asked for in phase 2 (Probe::Complete's default
+// scans again), with the same budget.
 class RecordingProbe final : public Probe {
  public:
   std::string_view os() const override { return "linux"; }
   bool Supports(Feature) const override { return true; }
   ScanResult Scan(const ScanRequest& req, ScanErrors&) const override {
-    last = req;
-    return {};
+    seen.push_back(req);
+    ScanResult r;
+    r.processes.emplace_back();
+    r.processes.back().pid = 700;
+    r.processes.back().start_time_ticks = 1;
+    return r;
   }
   std::optional<ProcessSample> SampleSelf(const ScanRequest&, ScanErrors&) const override { return std::nullopt; }
   DetailOutcome ReadMemoryDetails(const ProcessKey&, bool, MemoryDetails*, ScanErrors&) const override {
     return DetailOutcome::kUnsupported;
   }
-  mutable std::optional<ScanRequest> last;
+  mutable std::vector<ScanRequest> seen;
 };
 
 std::shared_ptr<const RuntimeConfig> Config(const TempDir& tmp, const std::string& yaml) {
@@ -262,7 +268,11 @@ std::optional<ScanRequest> RequestFor(const std::string& yaml) {
   RecordingProbe probe;
   Scraper scraper(probe, BuildInfo{"test", "test", "linux"});
   scraper.Scrape(*rc);
-  return probe.last;
+  // The one that reads the command line, else the first.
+  for (const ScanRequest& req : probe.seen)
+    if (req.groups.has(FieldGroup::kCmdline)) return req;
+  if (probe.seen.empty()) return std::nullopt;
+  return probe.seen.front();
 }
 
 TEST(CmdlineReadBudget, ScrapeAsksForWhatTheLabelCanUse) {

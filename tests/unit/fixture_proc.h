@@ -51,13 +51,14 @@ class FixtureProc {
   }
 
   // Replaces <pid>/<name> with an empty directory in every pid directory that
-  // has the file; returns how many were replaced.
+  // has the file (or the link: exe); returns how many were replaced.
   int ReplaceWithDirectory(const std::string& name) {
     int n = 0;
     for (const auto& e : fixture_fs::directory_iterator(root_)) {
       if (!IsPidDir(e)) continue;
       const fixture_fs::path f = e.path() / name;
-      if (!fixture_fs::is_regular_file(fixture_fs::symlink_status(f))) continue;
+      const auto status = fixture_fs::symlink_status(f);
+      if (!fixture_fs::is_regular_file(status) && !fixture_fs::is_symlink(status)) continue;
       fixture_fs::remove(f);
       fixture_fs::create_directory(f);
       ++n;

@@ -488,6 +488,7 @@ std::uint32_t Bits(std::initializer_list<FieldGroup> gs) {
 }
 
 std::uint32_t Needed(const std::string& yaml) { return Compile(yaml)->NeededGroups().bits(); }
+std::uint32_t LabelOnly(const std::string& yaml) { return Compile(yaml)->LabelOnlyGroups().bits(); }
 
 TEST(ProcessSelection, NeededGroupsOnlyWhatTheConfigUses) {
   using G = FieldGroup;
@@ -507,12 +508,20 @@ TEST(ProcessSelection, NeededGroupsOnlyWhatTheConfigUses) {
   EXPECT_EQ(Needed("processes:\n  - match: {comm: [a]}\n    group: '{user}'\n"), Bits({G::kStatus}));
   EXPECT_EQ(Needed("processes:\n  - match: {comm: [a]}\n    group: '{container_id}'\n"), Bits({G::kCgroup}));
   EXPECT_EQ(Needed("processes:\n  - match: {comm: [a]}\n    group: '{cgroup}'\n"), Bits({G::kCgroup}));
-  // Labels.
-  EXPECT_EQ(Needed("labels: {exe: true}\n"), Bits({G::kExe}));
-  EXPECT_EQ(Needed("labels: {cgroup: true}\n"), Bits({G::kCgroup}));
-  EXPECT_EQ(Needed("labels: {container_id: true}\n"), Bits({G::kCgroup}));
-  EXPECT_EQ(Needed("labels: {cmdline: true}\n"), Bits({G::kCmdline}));
-  EXPECT_EQ(Needed("labels: {exe: false, cgroup: false, container_id: false, cmdline: false}\n"), 0u);
+  // Labels: of the labelled processes only, unless matching needs the group too.
+  EXPECT_EQ(Needed("labels: {exe: true, cgroup: true, container_id: true, cmdline: true}\n"), 0u);
+  EXPECT_EQ(LabelOnly("labels: {exe: true}\n"), Bits({G::kExe}));
+  EXPECT_EQ(LabelOnly("labels: {cgroup: true}\n"), Bits({G::kCgroup}));
+  EXPECT_EQ(LabelOnly("labels: {container_id: true}\n"), Bits({G::kCgroup}));
+  EXPECT_EQ(LabelOnly("labels: {cmdline: true}\n"), Bits({G::kCmdline}));
+  EXPECT_EQ(LabelOnly("labels: {exe: false, cgroup: false, container_id: false, cmdline: false}\n"), 0u);
+  EXPECT_EQ(LabelOnly("labels: {exe: true}\nprocesses:\n  - match: {exe: [a]}\n"), 0u);
+  EXPECT_EQ(LabelOnly("labels: {cgroup: true}\nprocesses:\n  - match: {comm: [a]}\n    group: '{cgroup}'\n"), 0u);
+  EXPECT_EQ(LabelOnly("labels: {cmdline: true}\ntree:\n  roots: [{cmdline: ['.*']}]\n"), 0u);
+  EXPECT_EQ(LabelOnly("labels: {exe: true, cmdline: true}\nprocesses:\n  - match: {cmdline: [a]}\n"), Bits({G::kExe}));
+  // The user label's uid comes with status, read of every process.
+  EXPECT_EQ(Needed("labels: {user: true}\n"), Bits({G::kStatus}));
+  EXPECT_EQ(LabelOnly("labels: {user: true}\n"), 0u);
   // tree.roots.
   EXPECT_EQ(Needed("tree:\n  roots: [{cmdline: ['.*']}]\n"), Bits({G::kCmdline}));
   EXPECT_EQ(Needed("tree:\n  roots: [{exe: [x]}]\n"), Bits({G::kExe}));
@@ -546,9 +555,11 @@ TEST(ProcessSelection, NoFactsWhenNothingReadsThem) {
   EXPECT_TRUE(none.facts.empty());
   EXPECT_FALSE(none.assigned.empty());
   EXPECT_FALSE(none.roots.empty());
-  for (const char* needs : {"labels: {user: true}\n", "labels: {cgroup: true}\n", "tree: {roots: [{comm: [init]}]}\n",
-                            "processes:\n  - match: {comm: [python3]}\n"})
+  for (const char* needs : {"tree: {roots: [{comm: [init]}]}\n", "processes:\n  - match: {comm: [python3]}\n"})
     EXPECT_EQ(Select(needs).facts.size(), none.assigned.size()) << needs;
+  // Labels are derived from the samples of the labelled processes, not from facts.
+  for (const char* labels : {"labels: {user: true}\n", "labels: {cgroup: true, exe: true, cmdline: true}\n"})
+    EXPECT_TRUE(Select(labels).facts.empty()) << labels;
 }
 
 }  // namespace

@@ -277,6 +277,36 @@ TEST(TreeAggregationTest, RootThatLosesLastChildStaysReported) {
   EXPECT_DOUBLE_EQ(s3.Subtree(100)->counters.cpu_user, 16);
 }
 
+std::vector<int> RootsOf(const TreeAggregator::Result& r) {
+  std::vector<int> out;
+  for (const auto& st : r.subtrees) out.push_back(st.root);
+  return out;
+}
+
+// SubtreeRoots tells before Aggregate runs which roots it will sum (the
+// exporter reads the label-only files of those first): the selected ones,
+// the ones kept from earlier scans, less those max_nesting leaves out.
+TEST(TreeAggregationTest, SubtreeRootsAreTheRootsAggregateSums) {
+  TreeAggregator agg;
+  RunScan(agg, {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10), TreeProc(104, 100, 1400, 4)}, std::nullopt, {});
+  // A lost its last child: not selected any more, but still summed.
+  const std::vector<ProcessSample> ps = {TreeProc(1, 0, 1, 100), TreeProc(100, 1, kStartA, 10, 4)};
+  const ProcessTree tree = ProcessTree::Build(ps);
+  const std::vector<int> selected = RootsWithChildren(tree);
+  ASSERT_EQ(selected, (std::vector<int>{0}));
+  const std::vector<int> told = agg.SubtreeRoots(ps, tree, selected, 5);
+  EXPECT_EQ(told, (std::vector<int>{0, 1}));
+  EXPECT_EQ(RootsOf(agg.Aggregate(ps, tree, selected, {}, {}, 5)), told);
+  // A chain of roots 3 deep, at most 1 enclosing root: the deepest is left out.
+  TreeAggregator fresh;
+  const std::vector<ProcessSample> chain = FullTree();
+  const ProcessTree chain_tree = ProcessTree::Build(chain);
+  const std::vector<int> all = RootsWithChildren(chain_tree);
+  const std::vector<int> kept = fresh.SubtreeRoots(chain, chain_tree, all, 2);
+  EXPECT_EQ(kept.size(), 2u);
+  EXPECT_EQ(RootsOf(fresh.Aggregate(chain, chain_tree, all, {}, {}, 2)), kept);
+}
+
 TEST(TreeAggregationTest, GroupCountersMonotonicAcrossMemberExits) {
   TreeAggregator agg;
   std::map<std::int64_t, std::string> groups = {{100, "app"}, {101, "app"}, {102, "app"}, {103, "db"}};

@@ -20,6 +20,7 @@ class LinuxProbe final : public Probe {
   ScanResult Scan(const ScanRequest& req, ScanErrors& errors) const override;
   bool Complete(const ScanRequest& req, const std::vector<int>& rows, ScanResult* scan,
                 ScanErrors& errors) const override;
+  bool CompletesByPid() const override { return true; }
   std::optional<ProcessSample> SampleSelf(const ScanRequest& req, ScanErrors& errors) const override;
   DetailOutcome ReadMemoryDetails(const ProcessKey& key, bool maps, MemoryDetails* out,
                                   ScanErrors& errors) const override;
