@@ -124,6 +124,16 @@ def close_stdin_and_wait(proc, timeout=10):
     return stop_process(proc, signal.SIGKILL)
 
 
+def stop_process_group(proc, timeout):
+    """For a helper in its own process group that exits when its stdin closes: closes it, waits,
+    then kills whatever is left of the group."""
+    close_stdin_and_wait(proc, timeout)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
 def start_idle_processes(count, add_cleanup, timeout=120):
     """count sleeping children of one process (tests/helpers/process_chain --fanout: clone(CLONE_VM)
     children without exec, in their own process group); add_cleanup(fn) registers their end.
@@ -131,13 +141,7 @@ def start_idle_processes(count, add_cleanup, timeout=120):
     chain = subprocess.Popen([env_path("PROCTREE_CHAIN"), "--depth", str(count), "--fanout"],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, process_group=0)
 
-    def stop():
-        close_stdin_and_wait(chain, 60)
-        try:
-            os.killpg(chain.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    add_cleanup(stop)
+    add_cleanup(lambda: stop_process_group(chain, 60))
     lines = read_lines_until(chain.stdout, r"^ready ([0-9]+) ([0-9]+)$", timeout, f"{count} idle processes")
     return chain, int(lines[-1].split()[2])
 
@@ -594,14 +598,7 @@ class IntegrationTest(unittest.TestCase):
         proc = subprocess.Popen([env_path("PROCTREE_STORM"), *args], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, process_group=0)
         out = LineCollector(proc.stdout)
-
-        def stop():
-            close_stdin_and_wait(proc, 30)
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.addCleanup(stop)
+        self.addCleanup(stop_process_group, proc, 30)
         return out, out.wait_for(r"^ready ([0-9]+)", 30, "process_storm's 'ready' line")
 
     def _stop_exporter(self, e):
