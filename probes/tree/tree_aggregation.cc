@@ -210,15 +210,11 @@ TreeAggregator::Result TreeAggregator::Aggregate(const std::vector<ProcessSample
                                                  std::size_t max_nesting,
                                                  const std::vector<ExitedProcess>& exits) {
   const ExitIndex exit_index(exits);
-  std::vector<ProcessKey> alive_keys;
-  alive_keys.reserve(ps.size());
-  for (const auto& s : ps) alive_keys.push_back(KeyOf(s));
-  std::sort(alive_keys.begin(), alive_keys.end());
-  const std::function<bool(const ProcessKey&)> alive = [&](const ProcessKey& k) {
-    return std::binary_search(alive_keys.begin(), alive_keys.end(), k);
-  };
-
   ScanMembers now = BuildMembers(ps, tree);
+  // The member table holds every process of the scan, sorted by key.
+  const std::function<bool(const ProcessKey&)> alive = [&](const ProcessKey& k) {
+    return now.table.IndexOf(k) != MemberTable::kNone;
+  };
 
   Result result;
   std::vector<int> all_roots = RootsToSum(ps, roots);
